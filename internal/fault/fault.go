@@ -22,6 +22,7 @@ const (
 	Unauthorized Code = "unauthorized" // the caller is not known
 	Unavailable  Code = "unavailable"  // a dependency (database, outside system) is away
 	Stale        Code = "stale"        // a precondition (If-Match) no longer holds
+	RateLimited  Code = "rate_limited" // too many attempts; try again later
 	Internal     Code = "internal"     // a bug or an unexpected failure
 )
 
