@@ -40,10 +40,17 @@ func (db *DB) goose() (*goose.Provider, error) {
 }
 
 // Migrate brings fieldhub's schema and the job queue's schema up to date.
-// On PostgreSQL it holds an advisory lock so that only one instance migrates
-// at a time; the others wait and then find nothing to do.
+// It holds a lock — a PostgreSQL advisory lock, or a file lock beside the
+// SQLite database — so that only one instance or command migrates at a time;
+// the others wait and then find nothing to do.
 func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
-	if db.Engine == Postgres {
+	if db.Engine == SQLite {
+		unlock, err := lockFile(ctx, db.source+".migrate-lock")
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	} else {
 		conn, err := db.Write.Conn(ctx)
 		if err != nil {
 			return Translate(err)
