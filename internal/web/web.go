@@ -1,0 +1,175 @@
+// Package web serves fieldhub's server-rendered pages: sign-in, the staff
+// console and the API reference. Pages are templ components; htmx is
+// vendored and embedded, so nothing is fetched from the internet.
+package web
+
+import (
+	"embed"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/alexedwards/scs/v2"
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/fieldhub/fieldhub/internal/api"
+	"github.com/fieldhub/fieldhub/internal/auth"
+	"github.com/fieldhub/fieldhub/internal/fault"
+	"github.com/fieldhub/fieldhub/internal/provider"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+// SessionUserKey is the session field holding the signed-in user's id; the
+// API reads the same field.
+const SessionUserKey = api.SessionUserKey
+
+// Deps are what the pages need.
+type Deps struct {
+	Auth      *auth.Service
+	Providers *provider.Service
+	Sessions  *scs.SessionManager
+	OpenAPI   *huma.OpenAPI
+	Logger    *slog.Logger
+}
+
+// Web is the page handler.
+type Web struct {
+	Deps
+	mux *http.ServeMux
+}
+
+// New registers the pages.
+func New(d Deps) *Web {
+	w := &Web{Deps: d, mux: http.NewServeMux()}
+	w.mux.Handle("GET /static/", http.FileServerFS(staticFS))
+	w.mux.HandleFunc("GET /login", w.loginForm)
+	w.mux.HandleFunc("POST /login", w.login)
+	w.mux.HandleFunc("POST /logout", w.logout)
+	w.mux.HandleFunc("GET /docs/api", w.apiReference)
+	w.mux.HandleFunc("GET /{$}", w.home)
+	return w
+}
+
+// ServeHTTP implements http.Handler.
+func (w *Web) ServeHTTP(rw http.ResponseWriter, r *http.Request) { w.mux.ServeHTTP(rw, r) }
+
+func (w *Web) principal(r *http.Request) *auth.Principal {
+	uid := w.Sessions.GetString(r.Context(), SessionUserKey)
+	if uid == "" {
+		return nil
+	}
+	p, err := w.Auth.SessionUser(r.Context(), uid)
+	if err != nil {
+		return nil
+	}
+	return p
+}
+
+func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.Header().Set("Cache-Control", "no-store")
+	rw.WriteHeader(status)
+	if err := c.Render(r.Context(), rw); err != nil {
+		w.Logger.ErrorContext(r.Context(), "render page", "err", err)
+	}
+}
+
+func (w *Web) loginForm(rw http.ResponseWriter, r *http.Request) {
+	if w.principal(r) != nil {
+		http.Redirect(rw, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	w.render(rw, r, http.StatusOK, loginPage("", safeNext(r.URL.Query().Get("next")), ""))
+}
+
+func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(rw, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		w.render(rw, r, http.StatusBadRequest, loginPage("", "/", "The form could not be read."))
+		return
+	}
+	email, next := strings.TrimSpace(r.PostForm.Get("email")), safeNext(r.PostForm.Get("next"))
+	p, err := w.Auth.Authenticate(r.Context(), email, r.PostForm.Get("password"), api.RemoteAddr(r))
+	if err != nil {
+		status, msg := http.StatusUnauthorized, "Wrong e-mail or password."
+		switch fault.CodeOf(err) {
+		case fault.RateLimited:
+			status, msg = http.StatusTooManyRequests, "Too many failed attempts. Wait a few minutes and try again."
+		case fault.Unauthorized:
+		default:
+			w.Logger.ErrorContext(r.Context(), "sign-in", "err", err)
+			status, msg = http.StatusInternalServerError, "Sign-in is not working right now. Try again shortly."
+		}
+		w.render(rw, r, status, loginPage(email, next, msg))
+		return
+	}
+	// A new token on sign-in prevents session fixation.
+	if err := w.Sessions.RenewToken(r.Context()); err != nil {
+		http.Error(rw, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Sessions.Put(r.Context(), SessionUserKey, p.UserID)
+	http.Redirect(rw, r, next, http.StatusSeeOther)
+}
+
+func (w *Web) logout(rw http.ResponseWriter, r *http.Request) {
+	_ = w.Sessions.Destroy(r.Context())
+	http.Redirect(rw, r, "/login", http.StatusSeeOther)
+}
+
+func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
+	p := w.principal(r)
+	if p == nil {
+		http.Redirect(rw, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	var rows []providerRow
+	if p.IsStaff() {
+		list, _, err := w.Providers.List(r.Context(), "", 200)
+		if err != nil {
+			w.Logger.ErrorContext(r.Context(), "list providers", "err", err)
+		}
+		for _, pr := range list {
+			status := "active"
+			if !pr.Active {
+				status = "inactive"
+			}
+			rows = append(rows, providerRow{Code: pr.Code, Name: pr.Name, Status: status})
+		}
+	}
+	w.render(rw, r, http.StatusOK, homePage(p, rows))
+}
+
+func (w *Web) apiReference(rw http.ResponseWriter, r *http.Request) {
+	w.render(rw, r, http.StatusOK, apiRefPage(w.principal(r), buildAPIRef(w.OpenAPI)))
+}
+
+type providerRow struct{ Code, Name, Status string }
+
+func displayName(p *auth.Principal) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return p.Email
+}
+
+func rolesText(p *auth.Principal) string {
+	s := make([]string, len(p.Roles))
+	for i, r := range p.Roles {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ", ")
+}
+
+// safeNext keeps redirects on this site: only absolute paths, never
+// "//host" or a scheme, so the login form cannot be used as an open redirect.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) {
+		return "/"
+	}
+	return next
+}
+
