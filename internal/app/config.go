@@ -1,0 +1,42 @@
+// Package app is fieldhub's composition root: it opens the store, builds
+// every service, and runs the HTTP server and the background workers.
+package app
+
+import (
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is every setting, parsed once from flags and environment by cmd/fieldhub.
+type Config struct {
+	DataDir     string `name:"data-dir" env:"FIELDHUB_DATA_DIR" default:"data" help:"Directory for the embedded SQLite database (ignored with --database-url)."`
+	DatabaseURL string `name:"database-url" env:"FIELDHUB_DATABASE_URL" help:"PostgreSQL URL (postgres://...). When set, fieldhub uses PostgreSQL instead of SQLite."`
+	Secret      string `name:"secret" env:"FIELDHUB_SECRET" help:"Secret that keys API-key hashes. Default: one generated at first start and kept in the database." `
+	LogLevel    string `name:"log-level" env:"FIELDHUB_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level."`
+	LogFormat   string `name:"log-format" env:"FIELDHUB_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format."`
+
+	// Clock replaces time.Now for the whole installation (tests only).
+	Clock func() time.Time `kong:"-"`
+}
+
+// ServeConfig holds the settings only the server needs.
+type ServeConfig struct {
+	Addr            string        `name:"addr" env:"FIELDHUB_ADDR" default:"127.0.0.1:8080" help:"Address to listen on."`
+	Demo            bool          `name:"demo" env:"FIELDHUB_DEMO" help:"Load a small demo world on first start and print its sign-in details once."`
+	SecureCookies   bool          `name:"secure-cookies" env:"FIELDHUB_SECURE_COOKIES" help:"Mark session cookies Secure (set this when serving behind TLS)."`
+	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"FIELDHUB_SHUTDOWN_TIMEOUT" default:"30s" help:"How long in-flight requests and jobs may take to finish on SIGTERM."`
+	Workers         int           `name:"workers" env:"FIELDHUB_WORKERS" default:"0" help:"Background job workers in this instance (0: a default for the engine)."`
+}
+
+// Logger builds the process logger from cfg.
+func (cfg Config) Logger() *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel)))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
