@@ -42,7 +42,11 @@ func (a *API) adminRoutes() {
 	}, func(ctx context.Context, in *struct {
 		After int64 `query:"after" doc:"Show jobs with an id below this (the last id of the previous page)"`
 		Limit int   `query:"limit" minimum:"1" maximum:"200" default:"50"`
-	}) (*struct{ Body struct{ Items []DeadJob `json:"items"` } }, error) {
+	}) (*struct {
+		Body struct {
+			Items []DeadJob `json:"items"`
+		}
+	}, error) {
 		if _, err := a.staff(ctx, "list-dead-jobs", auth.RoleAdmin); err != nil {
 			return nil, err
 		}
@@ -50,7 +54,11 @@ func (a *API) adminRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		out := &struct{ Body struct{ Items []DeadJob `json:"items"` } }{}
+		out := &struct {
+			Body struct {
+				Items []DeadJob `json:"items"`
+			}
+		}{}
 		out.Body.Items = make([]DeadJob, 0, len(jobs))
 		for _, j := range jobs {
 			out.Body.Items = append(out.Body.Items, DeadJob{ID: j.ID, Kind: j.Kind, Args: j.Args, Attempts: j.Attempts,
@@ -84,7 +92,11 @@ func (a *API) adminRoutes() {
 		Action string `query:"action" doc:"Only this action, e.g. signin.failed"`
 		Before int64  `query:"before" doc:"Show entries with an id below this (the last id of the previous page)"`
 		Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-	}) (*struct{ Body struct{ Items []AuditRecord `json:"items"` } }, error) {
+	}) (*struct {
+		Body struct {
+			Items []AuditRecord `json:"items"`
+		}
+	}, error) {
 		if _, err := a.staff(ctx, "list-audit-log", auth.RoleAdmin); err != nil {
 			return nil, err
 		}
@@ -92,7 +104,11 @@ func (a *API) adminRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		out := &struct{ Body struct{ Items []AuditRecord `json:"items"` } }{}
+		out := &struct {
+			Body struct {
+				Items []AuditRecord `json:"items"`
+			}
+		}{}
 		out.Body.Items = make([]AuditRecord, 0, len(recs))
 		for _, r := range recs {
 			out.Body.Items = append(out.Body.Items, AuditRecord{ID: r.ID, At: r.At, ActorKind: r.ActorKind, ActorID: r.ActorID,

@@ -22,7 +22,6 @@ type Problem struct {
 	Errors   []ProblemField `json:"errors,omitempty" doc:"The fields at fault and why"`
 	Extra    map[string]any `json:"extra,omitempty" doc:"Code-specific detail, e.g. allowed transitions"`
 	headers  http.Header
-	instance string
 }
 
 // ProblemField is one bad field: where it is and why it is bad.
@@ -32,8 +31,8 @@ type ProblemField struct {
 	Value  any    `json:"value,omitempty"`
 }
 
-func (p *Problem) Error() string      { return p.Title + ": " + p.Detail }
-func (p *Problem) GetStatus() int     { return p.Status }
+func (p *Problem) Error() string  { return p.Title + ": " + p.Detail }
+func (p *Problem) GetStatus() int { return p.Status }
 func (p *Problem) GetHeaders() http.Header {
 	if p.headers == nil {
 		p.headers = http.Header{}

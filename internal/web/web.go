@@ -172,4 +172,3 @@ func safeNext(next string) string {
 	}
 	return next
 }
-
