@@ -14,14 +14,14 @@ import (
 // Problem is an RFC 9457 problem details body. Every error the API returns
 // has this shape; Errors names each bad field and the reason.
 type Problem struct {
-	Type     string         `json:"type,omitempty" doc:"A URI reference identifying the problem type"`
-	Title    string         `json:"title" doc:"Short summary of the problem type"`
-	Status   int            `json:"status" doc:"HTTP status code"`
-	Detail   string         `json:"detail,omitempty" doc:"Explanation specific to this occurrence"`
-	Code     string         `json:"code,omitempty" doc:"Machine-readable fieldhub error code"`
-	Errors   []ProblemField `json:"errors,omitempty" doc:"The fields at fault and why"`
-	Extra    map[string]any `json:"extra,omitempty" doc:"Code-specific detail, e.g. allowed transitions"`
-	headers  http.Header
+	Type    string         `json:"type,omitempty" doc:"A URI reference identifying the problem type"`
+	Title   string         `json:"title" doc:"Short summary of the problem type"`
+	Status  int            `json:"status" doc:"HTTP status code"`
+	Detail  string         `json:"detail,omitempty" doc:"Explanation specific to this occurrence"`
+	Code    string         `json:"code,omitempty" doc:"Machine-readable fieldhub error code"`
+	Errors  []ProblemField `json:"errors,omitempty" doc:"The fields at fault and why"`
+	Extra   map[string]any `json:"extra,omitempty" doc:"Code-specific detail, e.g. allowed transitions"`
+	headers http.Header
 }
 
 // ProblemField is one bad field: where it is and why it is bad.
