@@ -125,6 +125,16 @@ func newProblem(status int, detail string) *Problem {
 	return &Problem{Type: "about:blank", Title: title, Status: status, Detail: detail}
 }
 
+// scalar keeps a rejected value when it is a single value; huma reports
+// whole objects for some errors, which would echo the request body back.
+func scalar(v any) any {
+	switch v.(type) {
+	case map[string]any, []any:
+		return nil
+	}
+	return v
+}
+
 func init() {
 	// huma's own errors (parameter parsing, schema validation, unknown
 	// fields, body too large) come out in the same Problem shape.
@@ -137,7 +147,7 @@ func init() {
 			var d huma.ErrorDetailer
 			if errors.As(e, &d) {
 				det := d.ErrorDetail()
-				p.Errors = append(p.Errors, ProblemField{Field: det.Location, Reason: det.Message, Value: det.Value})
+				p.Errors = append(p.Errors, ProblemField{Field: det.Location, Reason: det.Message, Value: scalar(det.Value)})
 				continue
 			}
 			p.Errors = append(p.Errors, ProblemField{Reason: e.Error()})

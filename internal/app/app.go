@@ -29,21 +29,23 @@ type App struct {
 }
 
 // Build opens and migrates the store and wires the services. Workers are
-// registered but not started; Serve starts them.
-func Build(ctx context.Context, cfg Config, log *slog.Logger, qcfg queue.Config) (*App, error) {
+// registered but not started; Serve starts them. Each extend function runs
+// after the services exist and before the queue opens, the one moment at
+// which more subscribers and workers can be added (tests use it).
+func Build(ctx context.Context, cfg Config, log *slog.Logger, qcfg queue.Config, extend ...func(*App)) (*App, error) {
 	store, err := db.Open(ctx, db.Config{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL, Clock: cfg.Clock})
 	if err != nil {
 		return nil, err
 	}
 	a := &App{Config: cfg, Log: log, Store: store}
-	if err := a.build(ctx, qcfg); err != nil {
+	if err := a.build(ctx, qcfg, extend); err != nil {
 		store.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-func (a *App) build(ctx context.Context, qcfg queue.Config) error {
+func (a *App) build(ctx context.Context, qcfg queue.Config, extend []func(*App)) error {
 	if err := a.Store.Migrate(ctx, a.Log); err != nil {
 		return err
 	}
@@ -51,12 +53,17 @@ func (a *App) build(ctx context.Context, qcfg queue.Config) error {
 	if err != nil {
 		return err
 	}
-	qcfg.Logger = a.Log
+	if qcfg.Logger == nil {
+		qcfg.Logger = a.Config.queueLogger()
+	}
 	a.Queue = queue.New(a.Store, qcfg)
 	a.Events = event.NewBus(a.Queue)
 	a.Auth = auth.New(a.Store, secret, auth.WithLogger(a.Log))
 	a.Providers = provider.New(a.Store, a.Events)
 	registerHousekeeping(a)
+	for _, fn := range extend {
+		fn(a)
+	}
 	return a.Queue.Open()
 }
 

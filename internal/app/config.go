@@ -31,9 +31,24 @@ type ServeConfig struct {
 }
 
 // Logger builds the process logger from cfg.
-func (cfg Config) Logger() *slog.Logger {
+func (cfg Config) Logger() *slog.Logger { return cfg.logger(cfg.level()) }
+
+// queueLogger is for the job queue's own chatter (periodic job counts and
+// the like): warnings and errors only, unless the log level is debug.
+func (cfg Config) queueLogger() *slog.Logger {
+	if cfg.level() <= slog.LevelDebug {
+		return cfg.logger(cfg.level())
+	}
+	return cfg.logger(max(cfg.level(), slog.LevelWarn))
+}
+
+func (cfg Config) level() slog.Level {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel)))
+	return level
+}
+
+func (cfg Config) logger(level slog.Level) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
