@@ -9,6 +9,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/page"
+	"github.com/fieldhub/fieldhub/internal/queue"
 )
 
 // DeadJob is a background job that ran out of attempts.
@@ -21,19 +22,6 @@ type DeadJob struct {
 	FinalizedAt *time.Time      `json:"finalized_at,omitempty"`
 }
 
-// AuditRecord is one audit log row.
-type AuditRecord struct {
-	ID        int64          `json:"id"`
-	At        time.Time      `json:"at"`
-	ActorKind string         `json:"actor_kind"`
-	ActorID   string         `json:"actor_id,omitempty"`
-	Action    string         `json:"action"`
-	Subject   string         `json:"subject,omitempty"`
-	Outcome   string         `json:"outcome"`
-	Remote    string         `json:"remote,omitempty"`
-	Detail    map[string]any `json:"detail,omitempty"`
-}
-
 func (a *API) adminRoutes() {
 	tags := []string{"Administration"}
 	register(a, huma.Operation{
@@ -42,11 +30,7 @@ func (a *API) adminRoutes() {
 	}, func(ctx context.Context, in *struct {
 		After int64 `query:"after" doc:"Show jobs with an id below this (the last id of the previous page)"`
 		Limit int   `query:"limit" minimum:"1" maximum:"200" default:"50"`
-	}) (*struct {
-		Body struct {
-			Items []DeadJob `json:"items"`
-		}
-	}, error) {
+	}) (*listOutput[DeadJob], error) {
 		if _, err := a.staff(ctx, "list-dead-jobs", auth.RoleAdmin); err != nil {
 			return nil, err
 		}
@@ -54,17 +38,9 @@ func (a *API) adminRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Items []DeadJob `json:"items"`
-			}
-		}{}
-		out.Body.Items = make([]DeadJob, 0, len(jobs))
-		for _, j := range jobs {
-			out.Body.Items = append(out.Body.Items, DeadJob{ID: j.ID, Kind: j.Kind, Args: j.Args, Attempts: j.Attempts,
-				LastError: j.LastError, FinalizedAt: j.FinalizedAt})
-		}
-		return out, nil
+		return list(mapList(jobs, func(j queue.DeadJob) DeadJob {
+			return DeadJob{ID: j.ID, Kind: j.Kind, Args: j.Args, Attempts: j.Attempts, LastError: j.LastError, FinalizedAt: j.FinalizedAt}
+		}), ""), nil
 	})
 
 	register(a, huma.Operation{
@@ -92,11 +68,7 @@ func (a *API) adminRoutes() {
 		Action string `query:"action" doc:"Only this action, e.g. signin.failed"`
 		Before int64  `query:"before" doc:"Show entries with an id below this (the last id of the previous page)"`
 		Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-	}) (*struct {
-		Body struct {
-			Items []AuditRecord `json:"items"`
-		}
-	}, error) {
+	}) (*listOutput[auth.AuditRecord], error) {
 		if _, err := a.staff(ctx, "list-audit-log", auth.RoleAdmin); err != nil {
 			return nil, err
 		}
@@ -104,17 +76,7 @@ func (a *API) adminRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Items []AuditRecord `json:"items"`
-			}
-		}{}
-		out.Body.Items = make([]AuditRecord, 0, len(recs))
-		for _, r := range recs {
-			out.Body.Items = append(out.Body.Items, AuditRecord{ID: r.ID, At: r.At, ActorKind: r.ActorKind, ActorID: r.ActorID,
-				Action: r.Action, Subject: r.Subject, Outcome: r.Outcome, Remote: r.Remote, Detail: r.Detail})
-		}
-		return out, nil
+		return list(recs, ""), nil
 	})
 }
 

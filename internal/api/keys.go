@@ -63,11 +63,7 @@ func (a *API) keyRoutes() {
 		Summary: "List a provider's API keys", Description: "Admins only. Secrets are never shown.",
 	}, func(ctx context.Context, in *struct {
 		Code string `path:"code"`
-	}) (*struct {
-		Body struct {
-			Items []APIKey `json:"items"`
-		}
-	}, error) {
+	}) (*listOutput[APIKey], error) {
 		if _, err := a.staff(ctx, "list-api-keys", auth.RoleAdmin); err != nil {
 			return nil, err
 		}
@@ -79,16 +75,7 @@ func (a *API) keyRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Items []APIKey `json:"items"`
-			}
-		}{}
-		out.Body.Items = make([]APIKey, 0, len(keys))
-		for _, k := range keys {
-			out.Body.Items = append(out.Body.Items, keyOut(k))
-		}
-		return out, nil
+		return list(mapList(keys, keyOut), ""), nil
 	})
 
 	register(a, huma.Operation{

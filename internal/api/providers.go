@@ -17,13 +17,6 @@ type providerOutput struct {
 	Body provider.Provider
 }
 
-type providerList struct {
-	Body struct {
-		Items      []provider.Provider `json:"items"`
-		NextCursor string              `json:"next_cursor,omitempty" doc:"Pass as cursor for the next page; absent on the last page"`
-	}
-}
-
 type providerCreate struct {
 	Body struct {
 		Code     string             `json:"code" doc:"Short unique code, e.g. ACME" minLength:"2" maxLength:"32"`
@@ -67,7 +60,7 @@ func (a *API) providerRoutes() {
 	}, func(ctx context.Context, in *struct {
 		Cursor string `query:"cursor"`
 		Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-	}) (*providerList, error) {
+	}) (*listOutput[provider.Provider], error) {
 		if _, err := a.staff(ctx, "list-providers"); err != nil {
 			return nil, err
 		}
@@ -75,12 +68,7 @@ func (a *API) providerRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		out := &providerList{}
-		out.Body.Items, out.Body.NextCursor = items, next
-		if out.Body.Items == nil {
-			out.Body.Items = []provider.Provider{}
-		}
-		return out, nil
+		return list(items, next), nil
 	})
 
 	register(a, huma.Operation{

@@ -49,9 +49,14 @@ var (
 	cliPrincipal = &auth.Principal{Kind: auth.KindSystem, UserID: "cli", Name: "command line"}
 )
 
-func open(ctx context.Context, cfg Config) (*App, error) {
-	log := cfg.Logger()
-	return Build(ctx, cfg, log, queue.Config{})
+// withApp opens the installation for one command and closes it afterwards.
+func withApp(ctx context.Context, cfg Config, fn func(*App) error) error {
+	a, err := Build(ctx, cfg, cfg.Logger(), queue.Config{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return fn(a)
 }
 
 // ServeCmd runs the server.
@@ -71,29 +76,26 @@ type MigrateCmd struct {
 
 // Run implements the command.
 func (c *MigrateCmd) Run(ctx context.Context, cli *CLI, io Stdio) error {
-	a, err := open(ctx, cli.Config)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	if c.Action == "up" {
-		fmt.Fprintf(io.Out, "database %s %s is up to date\n", a.Store.Engine, a.Store.Source())
-		return nil
-	}
-	st, err := a.Store.MigrationStatus(ctx)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(io.Out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tSTATE\tMIGRATION")
-	for _, m := range st {
-		state := "pending"
-		if m.Applied {
-			state = "applied"
+	return withApp(ctx, cli.Config, func(a *App) error {
+		if c.Action == "up" {
+			fmt.Fprintf(io.Out, "database %s %s is up to date\n", a.Store.Engine, a.Store.Source())
+			return nil
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\n", m.Version, state, m.Name)
-	}
-	return tw.Flush()
+		st, err := a.Store.MigrationStatus(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(io.Out, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "VERSION\tSTATE\tMIGRATION")
+		for _, m := range st {
+			state := "pending"
+			if m.Applied {
+				state = "applied"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\n", m.Version, state, m.Name)
+		}
+		return tw.Flush()
+	})
 }
 
 // UserCmd groups the user commands.
@@ -136,20 +138,17 @@ func (c *UserAddCmd) Run(ctx context.Context, cli *CLI, io Stdio) error {
 	if err != nil {
 		return err
 	}
-	a, err := open(ctx, cli.Config)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	u, err := a.Auth.CreateUser(ctx, auth.NewUser{Kind: kind, Email: c.Email, Name: c.Name, Roles: roles, Password: pw}, cliPrincipal)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(io.Out, "added %s %s (%s)\n", kind, u.Email, u.ID)
-	if generated {
-		fmt.Fprintf(io.Out, "password (shown once): %s\n", pw)
-	}
-	return nil
+	return withApp(ctx, cli.Config, func(a *App) error {
+		u, err := a.Auth.CreateUser(ctx, auth.NewUser{Kind: kind, Email: c.Email, Name: c.Name, Roles: roles, Password: pw}, cliPrincipal)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(io.Out, "added %s %s (%s)\n", kind, u.Email, u.ID)
+		if generated {
+			fmt.Fprintf(io.Out, "password (shown once): %s\n", pw)
+		}
+		return nil
+	})
 }
 
 // UserListCmd lists users.
@@ -157,27 +156,24 @@ type UserListCmd struct{}
 
 // Run implements the command.
 func (c *UserListCmd) Run(ctx context.Context, cli *CLI, io Stdio) error {
-	a, err := open(ctx, cli.Config)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	tw := tabwriter.NewWriter(io.Out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tE-MAIL\tKIND\tROLES\tDISABLED")
-	cursor := ""
-	for {
-		users, next, err := a.Auth.ListUsers(ctx, auth.UserFilter{Cursor: cursor, Limit: 200})
-		if err != nil {
-			return err
+	return withApp(ctx, cli.Config, func(a *App) error {
+		tw := tabwriter.NewWriter(io.Out, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tE-MAIL\tKIND\tROLES\tDISABLED")
+		cursor := ""
+		for {
+			users, next, err := a.Auth.ListUsers(ctx, auth.UserFilter{Cursor: cursor, Limit: 200})
+			if err != nil {
+				return err
+			}
+			for _, u := range users {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%v\n", u.ID, u.Email, u.Kind, u.Roles, u.Disabled)
+			}
+			if next == "" {
+				return tw.Flush()
+			}
+			cursor = next
 		}
-		for _, u := range users {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%v\n", u.ID, u.Email, u.Kind, u.Roles, u.Disabled)
-		}
-		if next == "" {
-			return tw.Flush()
-		}
-		cursor = next
-	}
+	})
 }
 
 // UserPasswdCmd sets a password.
@@ -191,23 +187,20 @@ func (c *UserPasswdCmd) Run(ctx context.Context, cli *CLI, io Stdio) error {
 	if err != nil {
 		return err
 	}
-	a, err := open(ctx, cli.Config)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	u, err := a.Auth.UserByEmail(ctx, c.Email)
-	if err != nil {
-		return err
-	}
-	if err := a.Auth.SetPassword(ctx, u.ID, pw, cliPrincipal); err != nil {
-		return err
-	}
-	fmt.Fprintf(io.Out, "password set for %s\n", u.Email)
-	if generated {
-		fmt.Fprintf(io.Out, "password (shown once): %s\n", pw)
-	}
-	return nil
+	return withApp(ctx, cli.Config, func(a *App) error {
+		u, err := a.Auth.UserByEmail(ctx, c.Email)
+		if err != nil {
+			return err
+		}
+		if err := a.Auth.SetPassword(ctx, u.ID, pw, cliPrincipal); err != nil {
+			return err
+		}
+		fmt.Fprintf(io.Out, "password set for %s\n", u.Email)
+		if generated {
+			fmt.Fprintf(io.Out, "password (shown once): %s\n", pw)
+		}
+		return nil
+	})
 }
 
 // readPassword reads one line from stdin when it is not a terminal and not
@@ -239,17 +232,14 @@ type ProviderAddCmd struct {
 
 // Run implements the command.
 func (c *ProviderAddCmd) Run(ctx context.Context, cli *CLI, io Stdio) error {
-	a, err := open(ctx, cli.Config)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	p, err := a.Providers.Create(ctx, provider.Provider{Code: c.Code, Name: c.Name}, cliActor)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(io.Out, "added provider %s (%s)\n", p.Code, p.ID)
-	return nil
+	return withApp(ctx, cli.Config, func(a *App) error {
+		p, err := a.Providers.Create(ctx, provider.Provider{Code: c.Code, Name: c.Name}, cliActor)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(io.Out, "added provider %s (%s)\n", p.Code, p.ID)
+		return nil
+	})
 }
 
 // ProviderListCmd lists providers.
@@ -257,27 +247,24 @@ type ProviderListCmd struct{}
 
 // Run implements the command.
 func (c *ProviderListCmd) Run(ctx context.Context, cli *CLI, io Stdio) error {
-	a, err := open(ctx, cli.Config)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	tw := tabwriter.NewWriter(io.Out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CODE\tNAME\tACTIVE")
-	cursor := ""
-	for {
-		list, next, err := a.Providers.List(ctx, cursor, 200)
-		if err != nil {
-			return err
+	return withApp(ctx, cli.Config, func(a *App) error {
+		tw := tabwriter.NewWriter(io.Out, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "CODE\tNAME\tACTIVE")
+		cursor := ""
+		for {
+			list, next, err := a.Providers.List(ctx, cursor, 200)
+			if err != nil {
+				return err
+			}
+			for _, p := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%v\n", p.Code, p.Name, p.Active)
+			}
+			if next == "" {
+				return tw.Flush()
+			}
+			cursor = next
 		}
-		for _, p := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%v\n", p.Code, p.Name, p.Active)
-		}
-		if next == "" {
-			return tw.Flush()
-		}
-		cursor = next
-	}
+	})
 }
 
 // APIKeyCmd groups the API key commands.
@@ -296,25 +283,22 @@ type APIKeyCreateCmd struct {
 
 // Run implements the command.
 func (c *APIKeyCreateCmd) Run(ctx context.Context, cli *CLI, io Stdio) error {
-	a, err := open(ctx, cli.Config)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	p, err := a.Providers.Get(ctx, c.Provider)
-	if err != nil {
-		return err
-	}
-	k, key, err := a.Auth.CreateKey(ctx, p.ID, c.Name, cliPrincipal)
-	if err != nil {
-		return err
-	}
-	if c.Quiet {
-		fmt.Fprintln(io.Out, key)
+	return withApp(ctx, cli.Config, func(a *App) error {
+		p, err := a.Providers.Get(ctx, c.Provider)
+		if err != nil {
+			return err
+		}
+		k, key, err := a.Auth.CreateKey(ctx, p.ID, c.Name, cliPrincipal)
+		if err != nil {
+			return err
+		}
+		if c.Quiet {
+			fmt.Fprintln(io.Out, key)
+			return nil
+		}
+		fmt.Fprintf(io.Out, "created API key %s for %s\nkey (shown once): %s\n", k.ID, p.Code, key)
 		return nil
-	}
-	fmt.Fprintf(io.Out, "created API key %s for %s\nkey (shown once): %s\n", k.ID, p.Code, key)
-	return nil
+	})
 }
 
 // APIKeyListCmd lists keys.
@@ -324,30 +308,27 @@ type APIKeyListCmd struct {
 
 // Run implements the command.
 func (c *APIKeyListCmd) Run(ctx context.Context, cli *CLI, io Stdio) error {
-	a, err := open(ctx, cli.Config)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	providerID := ""
-	if c.Provider != "" {
-		p, err := a.Providers.Get(ctx, c.Provider)
+	return withApp(ctx, cli.Config, func(a *App) error {
+		providerID := ""
+		if c.Provider != "" {
+			p, err := a.Providers.Get(ctx, c.Provider)
+			if err != nil {
+				return err
+			}
+			providerID = p.ID
+		}
+		keys, err := a.Auth.ListKeys(ctx, providerID)
 		if err != nil {
 			return err
 		}
-		providerID = p.ID
-	}
-	keys, err := a.Auth.ListKeys(ctx, providerID)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(io.Out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tPROVIDER\tNAME\tPREFIX\tCREATED\tLAST USED\tREVOKED")
-	for _, k := range keys {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.ProviderCode, k.Name, k.Prefix,
-			stamp(k.CreatedAt), stampPtr(k.LastUsedAt), stampPtr(k.RevokedAt))
-	}
-	return tw.Flush()
+		tw := tabwriter.NewWriter(io.Out, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tPROVIDER\tNAME\tPREFIX\tCREATED\tLAST USED\tREVOKED")
+		for _, k := range keys {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.ProviderCode, k.Name, k.Prefix,
+				stamp(k.CreatedAt), stampPtr(k.LastUsedAt), stampPtr(k.RevokedAt))
+		}
+		return tw.Flush()
+	})
 }
 
 // APIKeyRevokeCmd revokes a key.
@@ -357,19 +338,16 @@ type APIKeyRevokeCmd struct {
 
 // Run implements the command.
 func (c *APIKeyRevokeCmd) Run(ctx context.Context, cli *CLI, io Stdio) error {
-	a, err := open(ctx, cli.Config)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	if _, err := a.Auth.RevokeKey(ctx, c.ID, cliPrincipal); err != nil {
-		if fault.Is(err, fault.NotFound) {
-			return fmt.Errorf("no API key %q", c.ID)
+	return withApp(ctx, cli.Config, func(a *App) error {
+		if _, err := a.Auth.RevokeKey(ctx, c.ID, cliPrincipal); err != nil {
+			if fault.Is(err, fault.NotFound) {
+				return fmt.Errorf("no API key %q", c.ID)
+			}
+			return err
 		}
-		return err
-	}
-	fmt.Fprintf(io.Out, "revoked API key %s\n", c.ID)
-	return nil
+		fmt.Fprintf(io.Out, "revoked API key %s\n", c.ID)
+		return nil
+	})
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04Z") }
