@@ -48,3 +48,29 @@ func Like(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + strings.ToLower(r.Replace(s)) + "%"
 }
+
+// NextNumber returns the next value of the named counter (1, 2, ...), for
+// human-readable numbers such as work order numbers. On PostgreSQL it is the
+// sequence name+"_seq", so concurrent transactions never wait on each other;
+// on SQLite, where writers are serialised anyway, a row in counters.
+func NextNumber(ctx context.Context, tx *Tx, name string) (int64, error) {
+	var n int64
+	var err error
+	if tx.Engine() == Postgres {
+		err = tx.QueryRowContext(ctx, `SELECT nextval($1::regclass)`, name+"_seq").Scan(&n)
+	} else {
+		err = tx.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES ($1, 1)
+			ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`, name).Scan(&n)
+	}
+	return n, Translate(err)
+}
+
+// ForUpdate is the row-locking suffix for a SELECT inside a transaction:
+// "FOR UPDATE" on PostgreSQL; nothing on SQLite, whose write transactions
+// already hold the database's single write lock from BEGIN.
+func (tx *Tx) ForUpdate() string {
+	if tx.Engine() == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}

@@ -174,7 +174,7 @@ func changed(a, b Provider) []string {
 	if string(mustJSON(a.Contacts)) != string(mustJSON(b.Contacts)) {
 		out = append(out, "contacts")
 	}
-	if a.Settings != b.Settings {
+	if string(mustJSON(a.Settings)) != string(mustJSON(b.Settings)) {
 		out = append(out, "settings")
 	}
 	if a.Active != b.Active {
