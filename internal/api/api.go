@@ -18,6 +18,7 @@ import (
 	"github.com/fieldhub/fieldhub/internal/idempotency"
 	"github.com/fieldhub/fieldhub/internal/provider"
 	"github.com/fieldhub/fieldhub/internal/queue"
+	"github.com/fieldhub/fieldhub/internal/workorder"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -26,14 +27,15 @@ const MaxBody = 1 << 20
 
 // Deps are the services the API serves.
 type Deps struct {
-	Store     *db.DB
-	Auth      *auth.Service
-	Providers *provider.Service
-	Queue     *queue.Queue
-	Sessions  *scs.SessionManager
-	Logger    *slog.Logger
-	Registry  prometheus.Registerer
-	Version   string
+	Store      *db.DB
+	Auth       *auth.Service
+	Providers  *provider.Service
+	WorkOrders *workorder.Service
+	Queue      *queue.Queue
+	Sessions   *scs.SessionManager
+	Logger     *slog.Logger
+	Registry   prometheus.Registerer
+	Version    string
 }
 
 // API is the /v1 handler and its OpenAPI description.
@@ -113,5 +115,6 @@ func (a *API) routes() {
 	a.meRoutes()
 	a.providerRoutes()
 	a.keyRoutes()
+	a.workOrderRoutes()
 	a.adminRoutes()
 }

@@ -43,6 +43,13 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 				}
 			}
 		}
+		if _, ok := auth.FromContext(ctx); !ok && !public(r.URL.Path) {
+			// Who is asking comes before whether the request is well formed.
+			prob := problemFrom(ctx, a.log, fault.Errorf(fault.Unauthorized, "sign in or send an API key")).(*Problem)
+			prob.GetHeaders().Set("WWW-Authenticate", `Bearer realm="fieldhub"`)
+			WriteProblem(w, prob)
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(auth.WithRemote(ctx, RemoteAddr(r))))
 	})
 }
@@ -87,4 +94,10 @@ func (a *API) staff(ctx context.Context, action string, roles ...auth.Role) (*au
 // actor describes the principal on events.
 func actor(p *auth.Principal) event.Actor {
 	return event.Actor{Kind: p.ActorKind(), ID: p.ActorID(), Name: p.Name}
+}
+
+// public reports whether a /v1 path may be read without credentials: the
+// API's own description.
+func public(path string) bool {
+	return strings.HasPrefix(path, "/v1/openapi") || strings.HasPrefix(path, "/v1/schemas/")
 }

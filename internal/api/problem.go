@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -125,6 +126,8 @@ func newProblem(status int, detail string) *Problem {
 	return &Problem{Type: "about:blank", Title: title, Status: status, Detail: detail}
 }
 
+var missingProperty = regexp.MustCompile(`^expected required property (\S+) to be present$`)
+
 // scalar keeps a rejected value when it is a single value; huma reports
 // whole objects for some errors, which would echo the request body back.
 func scalar(v any) any {
@@ -147,7 +150,12 @@ func init() {
 			var d huma.ErrorDetailer
 			if errors.As(e, &d) {
 				det := d.ErrorDetail()
-				p.Errors = append(p.Errors, ProblemField{Field: det.Location, Reason: det.Message, Value: scalar(det.Value)})
+				field, reason := det.Location, det.Message
+				// huma reports a missing property on its parent; name the property itself.
+				if m := missingProperty.FindStringSubmatch(reason); m != nil {
+					field, reason = field+"."+m[1], "is required"
+				}
+				p.Errors = append(p.Errors, ProblemField{Field: field, Reason: reason, Value: scalar(det.Value)})
 				continue
 			}
 			p.Errors = append(p.Errors, ProblemField{Reason: e.Error()})

@@ -14,18 +14,20 @@ import (
 	"github.com/fieldhub/fieldhub/internal/event"
 	"github.com/fieldhub/fieldhub/internal/provider"
 	"github.com/fieldhub/fieldhub/internal/queue"
+	"github.com/fieldhub/fieldhub/internal/workorder"
 )
 
 // App is an open installation: the store and every service over it. The
 // server and the CLI commands both start from Build.
 type App struct {
-	Config    Config
-	Log       *slog.Logger
-	Store     *db.DB
-	Queue     *queue.Queue
-	Events    *event.Bus
-	Auth      *auth.Service
-	Providers *provider.Service
+	Config     Config
+	Log        *slog.Logger
+	Store      *db.DB
+	Queue      *queue.Queue
+	Events     *event.Bus
+	Auth       *auth.Service
+	Providers  *provider.Service
+	WorkOrders *workorder.Service
 }
 
 // Build opens and migrates the store and wires the services. Workers are
@@ -60,6 +62,7 @@ func (a *App) build(ctx context.Context, qcfg queue.Config, extend []func(*App))
 	a.Events = event.NewBus(a.Queue)
 	a.Auth = auth.New(a.Store, secret, auth.WithLogger(a.Log))
 	a.Providers = provider.New(a.Store, a.Events)
+	a.WorkOrders = workorder.New(a.Store, a.Events, a.Providers)
 	registerHousekeeping(a)
 	for _, fn := range extend {
 		fn(a)

@@ -53,6 +53,12 @@ func TestAuthorization(t *testing.T) {
 				{"GET", "/v1/admin/dead-jobs", nil, 403, adminOnly(200)},
 				{"POST", "/v1/admin/dead-jobs/987654/retry", nil, 403, adminOnly(404)},
 				{"GET", "/v1/admin/audit-log", nil, 403, adminOnly(200)},
+				{"GET", "/v1/work-orders", nil, 403, map[string]int{"anonymous": 401, "acme key": 200, "other key": 200, "viewer": 200, "ops": 200, "admin": 200}},
+				{"GET", "/v1/work-orders/status-counts", nil, 403, map[string]int{"anonymous": 401, "acme key": 200, "other key": 200, "viewer": 200, "ops": 200, "admin": 200}},
+				{"GET", "/v1/work-orders/no-such-id", nil, 404, map[string]int{"anonymous": 401}},
+				{"POST", "/v1/work-orders/no-such-id/hold", map[string]any{"reason_code": "other"}, 404, map[string]int{"anonymous": 401, "viewer": 403}},
+				// Authentication comes before validation; roles are checked after it.
+				{"POST", "/v1/work-orders", map[string]any{"external_id": "x"}, 422, map[string]int{"anonymous": 401}},
 			}
 			for _, r := range rows {
 				for name, c := range callers {

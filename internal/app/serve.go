@@ -93,7 +93,7 @@ func (a *App) Handler(sc ServeConfig) http.Handler {
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
 	sessions.Cookie.Secure = sc.SecureCookies
 
-	v1 := api.New(api.Deps{Store: a.Store, Auth: a.Auth, Providers: a.Providers, Queue: a.Queue,
+	v1 := api.New(api.Deps{Store: a.Store, Auth: a.Auth, Providers: a.Providers, WorkOrders: a.WorkOrders, Queue: a.Queue,
 		Sessions: sessions, Logger: a.Log, Version: Version})
 	pages := web.New(web.Deps{Auth: a.Auth, Providers: a.Providers, Sessions: sessions, OpenAPI: v1.OpenAPI(), Logger: a.Log})
 

@@ -9,9 +9,9 @@ import (
 	"github.com/fieldhub/fieldhub/internal/fault"
 )
 
-// Update names the fields triage may fix; nil means unchanged. Status,
+// Edit names the fields triage may fix; nil means unchanged. Status,
 // appointments and outcomes change only through actions.
-type Update struct {
+type Edit struct {
 	Priority   *string   `json:"priority,omitempty" enum:"low,normal,high,urgent"`
 	PONumber   *string   `json:"po_number,omitempty" maxLength:"100"`
 	RMANumber  *string   `json:"rma_number,omitempty" maxLength:"100"`
@@ -25,7 +25,7 @@ type Update struct {
 // Patch applies triage fixes (address, product, problem). A closed or
 // cancelled work order does not change. When devices or priority change,
 // entitlement is decided again and the new reasoning goes on the timeline.
-func (s *Service) Patch(ctx context.Context, c Caller, id string, u Update, ifVersion *int64) (*WorkOrder, error) {
+func (s *Service) Patch(ctx context.Context, c Caller, id string, u Edit, ifVersion *int64) (*WorkOrder, error) {
 	return s.act(ctx, c, id, ifVersion, func(tx *db.Tx, w *WorkOrder) ([]change, error) {
 		if w.Status == Closed || w.Status == Cancelled {
 			return nil, &fault.Error{Code: fault.Conflict, Message: fmt.Sprintf("a %s work order cannot change", w.Status)}

@@ -53,10 +53,10 @@ func setup(t *testing.T, store *db.DB) fixture {
 func intake(ext string) wo.Intake {
 	start := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
 	return wo.Intake{ExternalID: ext, ServiceType: "onsite_repair", Priority: "normal",
-		Customer:        wo.Customer{Name: "Lakeside Clinic", Email: "frontdesk@lakeside.example", Phone: "+12145550100", NotifyBy: "email"},
-		Site:            wo.Site{Line1: "5803 E Northwest Hwy", City: "Dallas", State: "TX", ZIP: "75231"},
-		Devices:         []wo.Device{{Model: "GentleMax Pro", Serial: "GMP-88123", PurchaseDate: time.Now().AddDate(0, -2, 0).Format(time.DateOnly)}},
-		Problem:         "Device down", ErrorCodes: []string{"E47"},
+		Customer: wo.Customer{Name: "Lakeside Clinic", Email: "frontdesk@lakeside.example", Phone: "+12145550100", NotifyBy: "email"},
+		Site:     wo.Site{Line1: "5803 E Northwest Hwy", City: "Dallas", State: "TX", ZIP: "75231"},
+		Devices:  []wo.Device{{Model: "GentleMax Pro", Serial: "GMP-88123", PurchaseDate: time.Now().AddDate(0, -2, 0).Format(time.DateOnly)}},
+		Problem:  "Device down", ErrorCodes: []string{"E47"},
 		RequestedWindow: &wo.Window{Start: start, End: start.Add(3 * time.Hour)}}
 }
 
@@ -203,7 +203,7 @@ func TestLifecycle(t *testing.T) {
 			t.Fatalf("close: %+v %v", closed, err)
 		}
 		name := "x"
-		if _, err := f.svc.Patch(ctx, f.staff, id, wo.Update{Problem: &name}, nil); !fault.Is(err, fault.Conflict) {
+		if _, err := f.svc.Patch(ctx, f.staff, id, wo.Edit{Problem: &name}, nil); !fault.Is(err, fault.Conflict) {
 			t.Fatalf("patch after close err = %v", err)
 		}
 		if _, err := f.svc.Cancel(ctx, f.staff, id, "customer_request", ""); !fault.Is(err, fault.Conflict) {

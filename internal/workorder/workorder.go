@@ -89,34 +89,34 @@ var (
 
 // WorkOrder is one service request for one customer.
 type WorkOrder struct {
-	ID              string         `json:"id"`
-	Number          string         `json:"number" doc:"fieldhub's order number, e.g. WO-000123"`
-	Provider        string         `json:"provider" doc:"Provider code"`
-	ExternalID      string         `json:"external_id" doc:"The provider's own id (PO, claim or ticket number); unique per provider"`
-	ServiceType     string         `json:"service_type"`
-	Priority        string         `json:"priority"`
-	Status          Status         `json:"status"`
-	PONumber        string         `json:"po_number,omitempty"`
-	RMANumber       string         `json:"rma_number,omitempty"`
-	Customer        Customer       `json:"customer"`
-	Site            Site           `json:"site"`
-	Devices         []Device       `json:"devices"`
-	Problem         string         `json:"problem,omitempty"`
-	ErrorCodes      []string       `json:"error_codes"`
-	RequestedWindow *Window        `json:"requested_window,omitempty" doc:"Tentative: what the provider or customer asked for"`
-	Appointment     *Appointment   `json:"appointment,omitempty" doc:"Binding: confirmed by staff or the customer"`
-	Entitlement     Entitlement    `json:"entitlement"`
-	SLADueAt        *time.Time     `json:"sla_due_at,omitempty"`
-	Hold            *Hold          `json:"hold,omitempty"`
-	Cancellation    *Reason        `json:"cancellation,omitempty"`
-	Completion      *Completion    `json:"completion,omitempty"`
-	NoShows         []Reason       `json:"no_shows,omitempty"`
-	Fees            []Fee          `json:"fees,omitempty"`
-	ReopenedFrom    string         `json:"reopened_from,omitempty" doc:"The work order this one repeats (second repair of the same unit)"`
-	Version         int64          `json:"version"`
-	CreatedAt       time.Time      `json:"created_at"`
-	UpdatedAt       time.Time      `json:"updated_at"`
-	ClosedAt        *time.Time     `json:"closed_at,omitempty"`
+	ID              string       `json:"id"`
+	Number          string       `json:"number" doc:"fieldhub's order number, e.g. WO-000123"`
+	Provider        string       `json:"provider" doc:"Provider code"`
+	ExternalID      string       `json:"external_id" doc:"The provider's own id (PO, claim or ticket number); unique per provider"`
+	ServiceType     string       `json:"service_type"`
+	Priority        string       `json:"priority"`
+	Status          Status       `json:"status"`
+	PONumber        string       `json:"po_number,omitempty"`
+	RMANumber       string       `json:"rma_number,omitempty"`
+	Customer        Customer     `json:"customer"`
+	Site            Site         `json:"site"`
+	Devices         []Device     `json:"devices"`
+	Problem         string       `json:"problem,omitempty"`
+	ErrorCodes      []string     `json:"error_codes"`
+	RequestedWindow *Window      `json:"requested_window,omitempty" doc:"Tentative: what the provider or customer asked for"`
+	Appointment     *Appointment `json:"appointment,omitempty" doc:"Binding: confirmed by staff or the customer"`
+	Entitlement     Entitlement  `json:"entitlement"`
+	SLADueAt        *time.Time   `json:"sla_due_at,omitempty"`
+	Hold            *Hold        `json:"hold,omitempty"`
+	Cancellation    *Reason      `json:"cancellation,omitempty"`
+	Completion      *Completion  `json:"completion,omitempty"`
+	NoShows         []Reason     `json:"no_shows,omitempty"`
+	Fees            []Fee        `json:"fees,omitempty"`
+	ReopenedFrom    string       `json:"reopened_from,omitempty" doc:"The work order this one repeats (second repair of the same unit)"`
+	Version         int64        `json:"version"`
+	CreatedAt       time.Time    `json:"created_at"`
+	UpdatedAt       time.Time    `json:"updated_at"`
+	ClosedAt        *time.Time   `json:"closed_at,omitempty"`
 	providerID      string
 	extra           map[string]any // reserved for areas that add to the body later
 }
