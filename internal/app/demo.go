@@ -14,11 +14,14 @@ import (
 
 // The demo world: the seeds' companies and people, small enough to read.
 var demoProviders = []provider.Provider{
-	{Code: "ACME", Name: "Acme Aesthetics (OEM)", Settings: provider.Settings{Timezone: "America/Chicago", SupportEmail: "service@acme.example"},
+	{Code: "ACME", Name: "Acme Aesthetics (OEM)", Settings: provider.Settings{Timezone: "America/Chicago", SupportEmail: "service@acme.example",
+		Contract: provider.Contract{WarrantyMonths: 12, LoanerIncluded: true, SLATier: "priority", NoShowFeeCents: 7500, Currency: "USD"}},
 		Contacts: []provider.Contact{{Name: "Dana Reyes", Role: "account manager", Email: "dana.reyes@acme.example", Phone: "+12145550111"}}},
-	{Code: "SHIELD", Name: "ShieldCare Extended Warranty", Settings: provider.Settings{Timezone: "America/New_York", SupportEmail: "claims@shieldcare.example"},
+	{Code: "SHIELD", Name: "ShieldCare Extended Warranty", Settings: provider.Settings{Timezone: "America/New_York", SupportEmail: "claims@shieldcare.example",
+		Contract: provider.Contract{WarrantyMonths: 36, SLATier: "standard", NoShowFeeCents: 4500, Currency: "USD"}},
 		Contacts: []provider.Contact{{Name: "Omar Haddad", Role: "claims", Email: "omar.haddad@shieldcare.example"}}},
-	{Code: "SALES", Name: "Our Sales (trade-ins and purchases)", Settings: provider.Settings{Timezone: "America/Chicago"}},
+	{Code: "SALES", Name: "Our Sales (trade-ins and purchases)", Settings: provider.Settings{Timezone: "America/Chicago",
+		Contract: provider.Contract{CustomerPay: true}}},
 }
 
 type demoUser struct {
@@ -51,7 +54,7 @@ func (a *App) LoadDemo(ctx context.Context, out io.Writer) error {
 		return nil
 	}
 	sys := event.Actor{Kind: event.ActorSystem, Name: "demo"}
-	var acmeID string
+	byCode := map[string]provider.Provider{}
 	for _, p := range demoProviders {
 		got, err := a.Providers.Get(ctx, p.Code)
 		if fault.Is(err, fault.NotFound) {
@@ -60,9 +63,7 @@ func (a *App) LoadDemo(ctx context.Context, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if got.Code == "ACME" {
-			acmeID = got.ID
-		}
+		byCode[got.Code] = got
 	}
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(out, "Demo data loaded. These sign-in details are shown only now:")
@@ -78,8 +79,11 @@ func (a *App) LoadDemo(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%v\n", u.email, pw, u.kind, u.roles)
 	}
 	tw.Flush()
-	_, key, err := a.Auth.CreateKey(ctx, acmeID, "demo", demoPrincipal)
+	_, key, err := a.Auth.CreateKey(ctx, byCode["ACME"].ID, "demo", demoPrincipal)
 	if err != nil {
+		return err
+	}
+	if err := a.demoWorkOrders(ctx, byCode); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "  API key for provider ACME: %s\n", key)
