@@ -227,10 +227,14 @@ func (a *API) workOrderRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		if !any {
-			f.ExternalID = "\x00none" // an unknown provider matches nothing
+		counts := map[wo.Status]int{}
+		if any {
+			counts, err = a.WorkOrders.StatusCounts(ctx, c, f)
+		} else { // an unknown provider matches nothing
+			for _, st := range wo.AllStatuses {
+				counts[st] = 0
+			}
 		}
-		counts, err := a.WorkOrders.StatusCounts(ctx, c, f)
 		return &struct{ Body map[wo.Status]int }{counts}, err
 	})
 

@@ -88,6 +88,18 @@ func TestWorkOrdersThroughAPI(t *testing.T) {
 				t.Fatalf("staff search by serial found %d, want PO-1001 and PO-TWICE", n)
 			}
 			want(t, ops.do("GET", "/v1/work-orders?status=bogus", nil), 422)
+			if n := len(list(t, ops.do("GET", "/v1/work-orders?provider=NOSUCH", nil))); n != 0 {
+				t.Fatalf("an unknown provider matched %d", n)
+			}
+			r = ops.do("GET", "/v1/work-orders/status-counts?provider=NOSUCH", nil)
+			want(t, r, 200)
+			if r.json(t)["received"] != float64(0) {
+				t.Fatalf("counts for an unknown provider: %s", r.body)
+			}
+			r = ops.do("GET", "/v1/work-orders/status-counts?provider=ACME", nil)
+			if r.json(t)["received"] != float64(2) {
+				t.Fatalf("counts for ACME: %s", r.body)
+			}
 
 			// Followed to close: staff act, the provider reads each step.
 			statusOf := func() string { return acme.do("GET", "/v1/work-orders/"+id, nil).json(t)["status"].(string) }
