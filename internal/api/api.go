@@ -18,6 +18,7 @@ import (
 	"github.com/fieldhub/fieldhub/internal/idempotency"
 	"github.com/fieldhub/fieldhub/internal/provider"
 	"github.com/fieldhub/fieldhub/internal/queue"
+	"github.com/fieldhub/fieldhub/internal/webhook"
 	"github.com/fieldhub/fieldhub/internal/workorder"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -31,6 +32,7 @@ type Deps struct {
 	Auth       *auth.Service
 	Providers  *provider.Service
 	WorkOrders *workorder.Service
+	Webhooks   *webhook.Service
 	Queue      *queue.Queue
 	Sessions   *scs.SessionManager
 	Logger     *slog.Logger
@@ -116,5 +118,6 @@ func (a *API) routes() {
 	a.providerRoutes()
 	a.keyRoutes()
 	a.workOrderRoutes()
+	a.webhookRoutes()
 	a.adminRoutes()
 }

@@ -26,6 +26,15 @@ type NewAPIKey struct {
 	Key string `json:"key" doc:"The API key. It is shown only in this response; store it now."`
 }
 
+// NoStore marks a response that holds a secret shown once: caches and the
+// idempotency store must not keep it.
+const NoStore = "no-store"
+
+type secretKeyOutput struct {
+	CacheControl string `header:"Cache-Control"`
+	Body         NewAPIKey
+}
+
 func keyOut(k auth.Key) APIKey {
 	return APIKey{ID: k.ID, Provider: k.ProviderCode, Name: k.Name, Prefix: k.Prefix, CreatedAt: k.CreatedAt,
 		LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
@@ -42,7 +51,7 @@ func (a *API) keyRoutes() {
 		Body struct {
 			Name string `json:"name" minLength:"1" maxLength:"100" doc:"What the key is for, e.g. ERP integration"`
 		}
-	}) (*struct{ Body NewAPIKey }, error) {
+	}) (*secretKeyOutput, error) {
 		p, err := a.staff(ctx, "create-api-key", auth.RoleAdmin)
 		if err != nil {
 			return nil, err
@@ -55,7 +64,7 @@ func (a *API) keyRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		return &struct{ Body NewAPIKey }{NewAPIKey{APIKey: keyOut(k), Key: secret}}, nil
+		return &secretKeyOutput{CacheControl: NoStore, Body: NewAPIKey{APIKey: keyOut(k), Key: secret}}, nil
 	})
 
 	register(a, huma.Operation{

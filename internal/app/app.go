@@ -14,6 +14,7 @@ import (
 	"github.com/fieldhub/fieldhub/internal/event"
 	"github.com/fieldhub/fieldhub/internal/provider"
 	"github.com/fieldhub/fieldhub/internal/queue"
+	"github.com/fieldhub/fieldhub/internal/webhook"
 	"github.com/fieldhub/fieldhub/internal/workorder"
 )
 
@@ -28,6 +29,7 @@ type App struct {
 	Auth       *auth.Service
 	Providers  *provider.Service
 	WorkOrders *workorder.Service
+	Webhooks   *webhook.Service
 }
 
 // Build opens and migrates the store and wires the services. Workers are
@@ -63,6 +65,9 @@ func (a *App) build(ctx context.Context, qcfg queue.Config, extend []func(*App))
 	a.Auth = auth.New(a.Store, secret, auth.WithLogger(a.Log))
 	a.Providers = provider.New(a.Store, a.Events)
 	a.WorkOrders = workorder.New(a.Store, a.Events, a.Providers)
+	// Webhook signing secrets are sealed under the installation secret;
+	// private destinations stay refused until Serve applies its flag.
+	a.Webhooks = webhook.New(a.Store, a.Events, a.Queue, secret, webhook.Config{Logger: a.Log})
 	registerHousekeeping(a)
 	for _, fn := range extend {
 		fn(a)

@@ -28,6 +28,8 @@ type ServeConfig struct {
 	SecureCookies   bool          `name:"secure-cookies" env:"FIELDHUB_SECURE_COOKIES" help:"Mark session cookies Secure (set this when serving behind TLS)."`
 	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"FIELDHUB_SHUTDOWN_TIMEOUT" default:"30s" help:"How long in-flight requests and jobs may take to finish on SIGTERM."`
 	Workers         int           `name:"workers" env:"FIELDHUB_WORKERS" default:"0" help:"Background job workers in this instance (0: a default for the engine)."`
+
+	AllowPrivateWebhooks bool `name:"allow-private-webhooks" env:"FIELDHUB_ALLOW_PRIVATE_WEBHOOKS" help:"Let webhook endpoints use plain http and private, loopback or link-local addresses (development and closed networks only)."`
 }
 
 // Logger builds the process logger from cfg.

@@ -34,6 +34,7 @@ func Serve(ctx context.Context, cfg Config, sc ServeConfig, ready func(addr stri
 		return err
 	}
 	defer a.Close()
+	a.Webhooks.AllowPrivate(sc.AllowPrivateWebhooks)
 	if sc.Demo {
 		if err := a.LoadDemo(ctx, os.Stdout); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
@@ -94,7 +95,7 @@ func (a *App) Handler(sc ServeConfig) http.Handler {
 	sessions.Cookie.Secure = sc.SecureCookies
 
 	v1 := api.New(api.Deps{Store: a.Store, Auth: a.Auth, Providers: a.Providers, WorkOrders: a.WorkOrders, Queue: a.Queue,
-		Sessions: sessions, Logger: a.Log, Version: Version})
+		Webhooks: a.Webhooks, Sessions: sessions, Logger: a.Log, Version: Version})
 	pages := web.New(web.Deps{Auth: a.Auth, Providers: a.Providers, Sessions: sessions, OpenAPI: v1.OpenAPI(), Logger: a.Log})
 
 	mux := http.NewServeMux()

@@ -94,6 +94,12 @@ func start(t *testing.T, store *db.DB, s setup) *server {
 			http.Error(w, "boom", http.StatusInternalServerError)
 			return
 		}
+		if string(body) == "secret" { // a response holding a secret shown once
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprintf(w, `{"key":"fh_supersecret%d"}`, n)
+			return
+		}
 		if string(body) == "bad" {
 			w.Header().Set("Content-Type", "application/problem+json")
 			w.WriteHeader(http.StatusBadRequest)

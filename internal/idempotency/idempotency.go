@@ -15,11 +15,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fieldhub/fieldhub/internal/db"
@@ -181,6 +184,9 @@ func (m *middleware) run(w http.ResponseWriter, r *http.Request, next http.Handl
 	finished = true
 
 	resp, ok := rec.result()
+	if ok && keep(resp.status) && secretBearing(resp) {
+		resp = secretWithheld(resp.status)
+	}
 	switch {
 	case !ok:
 		m.log.WarnContext(r.Context(), "idempotent response too large to keep; key released",
@@ -191,6 +197,28 @@ func (m *middleware) run(w http.ResponseWriter, r *http.Request, next http.Handl
 	default:
 		m.complete(r.Context(), rq, lock, resp)
 	}
+}
+
+// secretBearing reports whether the handler marked its response as holding
+// a secret shown once (Cache-Control: no-store): such a body is never written
+// to the idempotency table.
+func secretBearing(resp response) bool {
+	for _, v := range resp.header.Values("Cache-Control") {
+		if strings.Contains(strings.ToLower(v), "no-store") {
+			return true
+		}
+	}
+	return false
+}
+
+// secretWithheld is what a retry of a secret-bearing request gets instead of
+// the secret: the request is not run twice, and the answer says why there is
+// nothing to replay.
+func secretWithheld(status int) response {
+	body, _ := json.Marshal(map[string]any{"type": "about:blank", "title": http.StatusText(http.StatusConflict),
+		"status": http.StatusConflict, "detail": fmt.Sprintf("this request already succeeded (%d); its response held a secret "+
+			"that is shown only once and is not kept, so it cannot be replayed: list the resources to find what it created", status)})
+	return response{status: http.StatusConflict, contentType: "application/problem+json", header: http.Header{}, body: body}
 }
 
 // keep reports whether a response is remembered. Server errors and 429s are

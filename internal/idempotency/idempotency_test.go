@@ -364,3 +364,27 @@ func TestCleanup(t *testing.T) {
 		}
 	})
 }
+
+// TestSecretsAreNotKept: a response marked Cache-Control: no-store (a new
+// API key or signing secret) reaches the first caller but is never written to
+// the table; a retry with the key does not run the request again and is told why.
+func TestSecretsAreNotKept(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		srv := start(t, store, setup{})
+		first := srv.must(t, call{principal: "alice", key: "k-secret", body: "secret"})
+		if first.status != http.StatusCreated || !strings.Contains(first.body, "fh_supersecret1") {
+			t.Fatalf("first: %d %s", first.status, first.body)
+		}
+		var stored int
+		if err := store.Read.QueryRow(`SELECT count(*) FROM idempotency_keys WHERE response LIKE '%supersecret%'`).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if stored != 0 {
+			t.Fatal("the secret was written to the idempotency table")
+		}
+		again := srv.must(t, call{principal: "alice", key: "k-secret", body: "secret"})
+		if again.status != http.StatusConflict || strings.Contains(again.body, "supersecret") || srv.calls.Load() != 1 {
+			t.Fatalf("retry: %d %s after %d calls", again.status, again.body, srv.calls.Load())
+		}
+	})
+}

@@ -118,7 +118,6 @@ type WorkOrder struct {
 	UpdatedAt       time.Time    `json:"updated_at"`
 	ClosedAt        *time.Time   `json:"closed_at,omitempty"`
 	providerID      string
-	extra           map[string]any // reserved for areas that add to the body later
 }
 
 // ProviderID is the id of the provider the work order belongs to.
