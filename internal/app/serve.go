@@ -96,7 +96,7 @@ func (a *App) Handler(sc ServeConfig) http.Handler {
 
 	v1 := api.New(api.Deps{Store: a.Store, Auth: a.Auth, Providers: a.Providers, WorkOrders: a.WorkOrders, Queue: a.Queue,
 		Webhooks: a.Webhooks, Sessions: sessions, Logger: a.Log, Version: Version})
-	pages := web.New(web.Deps{Auth: a.Auth, Providers: a.Providers, Sessions: sessions, OpenAPI: v1.OpenAPI(), Logger: a.Log})
+	pages := web.New(web.Deps{Auth: a.Auth, Providers: a.Providers, WorkOrders: a.WorkOrders, Sessions: sessions, OpenAPI: v1.OpenAPI(), Logger: a.Log})
 
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", v1.Handler(metrics))

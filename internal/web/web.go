@@ -1,6 +1,7 @@
 // Package web serves fieldhub's server-rendered pages: sign-in, the staff
-// console and the API reference. Pages are templ components; htmx is
-// vendored and embedded, so nothing is fetched from the internet.
+// console (work order triage and lifecycle actions) and the API reference.
+// Pages are templ components; htmx is vendored and embedded, so nothing is
+// fetched from the internet.
 package web
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/fault"
 	"github.com/fieldhub/fieldhub/internal/provider"
+	"github.com/fieldhub/fieldhub/internal/workorder"
 )
 
 //go:embed static
@@ -28,11 +30,12 @@ const SessionUserKey = api.SessionUserKey
 
 // Deps are what the pages need.
 type Deps struct {
-	Auth      *auth.Service
-	Providers *provider.Service
-	Sessions  *scs.SessionManager
-	OpenAPI   *huma.OpenAPI
-	Logger    *slog.Logger
+	Auth       *auth.Service
+	Providers  *provider.Service
+	WorkOrders *workorder.Service
+	Sessions   *scs.SessionManager
+	OpenAPI    *huma.OpenAPI
+	Logger     *slog.Logger
 }
 
 // Web is the page handler.
@@ -49,6 +52,9 @@ func New(d Deps) *Web {
 	w.mux.HandleFunc("POST /login", w.login)
 	w.mux.HandleFunc("POST /logout", w.logout)
 	w.mux.HandleFunc("GET /docs/api", w.apiReference)
+	w.mux.HandleFunc("GET /work-orders", w.workOrderList)
+	w.mux.HandleFunc("GET /work-orders/{id}", w.workOrderDetail)
+	w.mux.HandleFunc("POST /work-orders/{id}/actions/{name}", w.workOrderAction)
 	w.mux.HandleFunc("GET /{$}", w.home)
 	return w
 }

@@ -1,0 +1,138 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/fieldhub/fieldhub/internal/auth"
+	wo "github.com/fieldhub/fieldhub/internal/workorder"
+)
+
+// detailView is everything the work order page shows.
+type detailView struct {
+	P   *auth.Principal
+	W   *wo.WorkOrder
+	Loc *time.Location
+	// Zone names the time zone the page's times and time inputs are in.
+	Zone          string
+	SLA           string
+	Timeline      []timelineRow
+	Original      *woLink
+	SecondRepairs []woLink
+	Actions       []string
+	HoldReasons   []string
+	CancelReasons []string
+	NoShowReasons []string
+	Done          string
+	// Err, Failed and Posted describe a refused action: why, which one, and
+	// what was filled in, so the form comes back as the person left it.
+	Err    *pageError
+	Failed string
+	Posted url.Values
+}
+
+func (v detailView) can(action string) bool { return slices.Contains(v.Actions, action) }
+
+func (v detailView) open(action string) bool { return v.Failed == action }
+
+// value is what an action's field shows: what was posted when that action
+// was refused, otherwise def.
+func (v detailView) value(action, field, def string) string {
+	if v.Failed == action && v.Posted != nil {
+		return v.Posted.Get(field)
+	}
+	return def
+}
+
+func (v detailView) fieldErr(action, field string) string {
+	if v.Failed != action {
+		return ""
+	}
+	return v.Err.field(field)
+}
+
+func (v detailView) actionURL(action string) string {
+	return "/work-orders/" + url.PathEscape(v.W.ID) + "/actions/" + action
+}
+
+func (v detailView) time(t time.Time) string { return fmtTime(t, v.Loc) }
+
+func (v detailView) window(w wo.Window) string { return fmtWindow(w, v.Loc) }
+
+// input is a window's start or end as a datetime-local input's default.
+func (v detailView) input(w *wo.Window, end bool) string {
+	switch {
+	case w == nil:
+		return ""
+	case end:
+		return localInput(w.End, v.Loc)
+	}
+	return localInput(w.Start, v.Loc)
+}
+
+func (w *Web) workOrderDetail(rw http.ResponseWriter, r *http.Request) {
+	p := w.staffWith(rw, r, r.URL.RequestURI(), "get-work-order", woRead)
+	if p == nil {
+		return
+	}
+	v, err := w.detail(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		status, pe := w.problem(r.Context(), err)
+		w.render(rw, r, status, errorPage(p, status, pe))
+		return
+	}
+	if a, ok := actionNamed(r.URL.Query().Get("done")); ok {
+		v.Done = a.Done
+	}
+	w.render(rw, r, http.StatusOK, woDetailPage(v))
+}
+
+// detail loads a work order with its timeline, its provider's zone and
+// reason codes, and the work orders it is linked to.
+func (w *Web) detail(ctx context.Context, p *auth.Principal, id string) (detailView, error) {
+	c := callerOf(p)
+	o, err := w.WorkOrders.Get(ctx, c, id)
+	if err != nil {
+		return detailView{}, err
+	}
+	evs, err := w.WorkOrders.Timeline(ctx, c, id)
+	if err != nil {
+		return detailView{}, err
+	}
+	prov, err := w.Providers.ByID(ctx, o.ProviderID())
+	if err != nil {
+		w.Logger.ErrorContext(ctx, "provider of a work order", "err", err)
+	}
+	loc := zoneOf(prov)
+	rc := prov.Settings.Contract.ReasonCodes
+	v := detailView{P: p, W: o, Loc: loc, Zone: loc.String(), SLA: slaOf(o, time.Now()),
+		Actions:       allowedActions(p, o),
+		HoldReasons:   codesOr(rc.Hold, wo.DefaultHoldReasons),
+		CancelReasons: codesOr(rc.Cancel, wo.DefaultCancelReasons),
+		NoShowReasons: codesOr(rc.NoShow, wo.DefaultNoShowReasons)}
+	// Newest first: triage reads what happened last.
+	for _, e := range slices.Backward(evs) {
+		row := newTimelineRow(e, loc)
+		if e.Type == "WorkOrder.Reopened" && row.Link != nil {
+			v.SecondRepairs = append(v.SecondRepairs, *row.Link)
+		}
+		v.Timeline = append(v.Timeline, row)
+	}
+	if o.ReopenedFrom != "" {
+		v.Original = &woLink{ID: o.ReopenedFrom, Number: "the original"}
+		if orig, err := w.WorkOrders.Get(ctx, c, o.ReopenedFrom); err == nil {
+			v.Original.Number = orig.Number
+		}
+	}
+	return v, nil
+}
+
+func codesOr(codes, defaults []string) []string {
+	if len(codes) > 0 {
+		return codes
+	}
+	return defaults
+}
