@@ -14,11 +14,11 @@ import (
 	wo "github.com/fieldhub/fieldhub/internal/workorder"
 )
 
-// Who may do what with work orders. Provider keys act only on their own.
+// Who may do what with work orders: see workorder.ReadRoles and friends.
 var (
-	woRead  = []auth.Role{auth.RoleViewer, auth.RoleCSR, auth.RoleOps, auth.RoleDepot, auth.RoleFinance}
-	woWrite = []auth.Role{auth.RoleCSR, auth.RoleOps}
-	woClose = []auth.Role{auth.RoleCSR, auth.RoleOps, auth.RoleFinance}
+	woRead  = wo.ReadRoles
+	woWrite = wo.WriteRoles
+	woClose = wo.CloseRoles
 )
 
 // woAccess resolves the caller for a work-order operation. On routes with

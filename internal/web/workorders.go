@@ -17,12 +17,11 @@ import (
 	wo "github.com/fieldhub/fieldhub/internal/workorder"
 )
 
-// Who may do what with work orders: the same roles as the API's work order
-// routes, so that a page never offers what the API would refuse.
+// Who may do what with work orders: see workorder.ReadRoles and friends.
 var (
-	woRead  = []auth.Role{auth.RoleViewer, auth.RoleCSR, auth.RoleOps, auth.RoleDepot, auth.RoleFinance}
-	woWrite = []auth.Role{auth.RoleCSR, auth.RoleOps}
-	woClose = []auth.Role{auth.RoleCSR, auth.RoleOps, auth.RoleFinance}
+	woRead  = wo.ReadRoles
+	woWrite = wo.WriteRoles
+	woClose = wo.CloseRoles
 )
 
 // staffWith returns the signed-in staff member holding one of roles. A
