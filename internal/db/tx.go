@@ -82,3 +82,21 @@ func Translate(err error) error {
 	}
 	return err
 }
+
+// Collect reads every row with scan and closes rows; driver errors come back
+// translated.
+func Collect[T any](rows *sql.Rows, err error, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, Translate(err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, Translate(rows.Err())
+}

@@ -51,3 +51,14 @@ func Decode(cursor string, key any) (bool, error) {
 	}
 	return true, nil
 }
+
+// Cut takes the limit+1 items a page query fetched and returns the page and
+// the cursor for the next one ("" on the last page), made from the last
+// item's sort key.
+func Cut[T any](items []T, limit int, key func(T) any) ([]T, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	items = items[:limit]
+	return items, Encode(key(items[limit-1]))
+}

@@ -32,3 +32,16 @@ func TestLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestCut(t *testing.T) {
+	items := []string{"a", "b", "c"}
+	got, next := Cut(items, 3, func(s string) any { return s })
+	if len(got) != 3 || next != "" {
+		t.Fatalf("last page: %v %q", got, next)
+	}
+	got, next = Cut(items, 2, func(s string) any { return s })
+	var key string
+	if _, err := Decode(next, &key); err != nil || len(got) != 2 || key != "b" {
+		t.Fatalf("cut page: %v %q (%v)", got, key, err)
+	}
+}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strings"
 
@@ -101,26 +102,11 @@ func (s *Service) List(ctx context.Context, cursor string, limit int) ([]Provide
 	}
 	limit = page.Limit(limit)
 	rows, err := s.store.Read.QueryContext(ctx, `SELECT `+columns+` FROM providers WHERE code > $1 ORDER BY code LIMIT $2`, after, limit+1)
+	out, err := db.Collect(rows, err, func(r *sql.Rows) (Provider, error) { return scan(r) })
 	if err != nil {
-		return nil, "", db.Translate(err)
+		return nil, "", err
 	}
-	defer rows.Close()
-	var out []Provider
-	for rows.Next() {
-		p, err := scan(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", db.Translate(err)
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = page.Encode(out[limit-1].Code)
-	}
+	out, next := page.Cut(out, limit, func(p Provider) any { return p.Code })
 	return out, next, nil
 }
 

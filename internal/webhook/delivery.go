@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -90,27 +91,11 @@ func (s *Service) Deliveries(ctx context.Context, owner Owner, endpointID, curso
 		args = append(args, before)
 	}
 	rows, err := s.store.Read.QueryContext(ctx, query, args...)
+	out, err := db.Collect(rows, err, func(r *sql.Rows) (Delivery, error) { return scanDelivery(r) })
 	if err != nil {
-		return nil, "", db.Translate(err)
+		return nil, "", err
 	}
-	var out []Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			rows.Close()
-			return nil, "", err
-		}
-		out = append(out, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, "", db.Translate(err)
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = page.Encode(out[limit-1].ID)
-	}
+	out, next := page.Cut(out, limit, func(d Delivery) any { return d.ID })
 	if err := attachAttempts(ctx, s.store.Read, out); err != nil {
 		return nil, "", err
 	}

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -179,26 +180,11 @@ func (s *Service) List(ctx context.Context, owner Owner, cursor string, limit in
 		args = append(args, owner.providerID)
 	}
 	rows, err := s.store.Read.QueryContext(ctx, query, args...)
+	out, err := db.Collect(rows, err, func(r *sql.Rows) (Endpoint, error) { return scanEndpoint(r) })
 	if err != nil {
-		return nil, "", db.Translate(err)
+		return nil, "", err
 	}
-	defer rows.Close()
-	var out []Endpoint
-	for rows.Next() {
-		e, err := scanEndpoint(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", db.Translate(err)
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = page.Encode(out[limit-1].ID)
-	}
+	out, next := page.Cut(out, limit, func(e Endpoint) any { return e.ID })
 	return out, next, nil
 }
 

@@ -2,6 +2,7 @@ package workorder
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 	"time"
@@ -123,26 +124,11 @@ func (s *Service) List(ctx context.Context, c Caller, f Filter) ([]*WorkOrder, s
 	w.args = append(w.args, limit+1)
 	rows, err := s.store.Read.QueryContext(ctx, `SELECT `+columns+` FROM work_orders`+w.sql()+
 		` ORDER BY id DESC LIMIT $`+strconv.Itoa(len(w.args)), w.args...)
+	out, err := db.Collect(rows, err, func(r *sql.Rows) (*WorkOrder, error) { return scan(r) })
 	if err != nil {
-		return nil, "", db.Translate(err)
+		return nil, "", err
 	}
-	defer rows.Close()
-	var out []*WorkOrder
-	for rows.Next() {
-		wo, err := scan(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, wo)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", db.Translate(err)
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = page.Encode(out[limit-1].ID)
-	}
+	out, next := page.Cut(out, limit, func(w *WorkOrder) any { return w.ID })
 	return out, next, nil
 }
 
