@@ -47,10 +47,19 @@ func Timeout(d time.Duration) Option {
 	return func(s *subscriber) { s.timeout = d }
 }
 
+// When limits a subscriber to the events for which fn, run inside the
+// recording transaction, says there is work to do. It spares queueing a
+// delivery per event that would find nothing to do (a provider without
+// webhook endpoints, say); fn must be cheap and must not write.
+func When(fn func(ctx context.Context, tx *db.Tx, e Event) (bool, error)) Option {
+	return func(s *subscriber) { s.when = fn }
+}
+
 type subscriber struct {
 	name        string
 	types       []string
 	fn          Handler
+	when        func(ctx context.Context, tx *db.Tx, e Event) (bool, error)
 	maxAttempts int
 	timeout     time.Duration
 }
@@ -139,20 +148,34 @@ func (b *Bus) Record(ctx context.Context, tx *db.Tx, e Event) (Event, error) {
 	}
 	var jobs []river.InsertManyParams
 	b.mu.RLock()
-	for _, s := range b.subs {
-		if s.wants(e.Type) {
-			jobs = append(jobs, river.InsertManyParams{
-				Args: deliverArgs{EventID: e.ID, Subscriber: s.name},
-				InsertOpts: &river.InsertOpts{
-					MaxAttempts: s.maxAttempts,
-					// Every state, so that not even a finished or dead
-					// delivery can be queued again beside it.
-					UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: rivertype.JobStates()},
-				},
-			})
-		}
-	}
+	subs := b.subs
 	b.mu.RUnlock()
+	for _, s := range subs {
+		if !s.wants(e.Type) {
+			continue
+		}
+		if s.when != nil {
+			ok, err := s.when(ctx, tx, e)
+			if err != nil {
+				return Event{}, fmt.Errorf("subscriber %s on %s: %w", s.name, e.Type, err)
+			}
+			if !ok {
+				continue
+			}
+		}
+		jobs = append(jobs, river.InsertManyParams{
+			Args: deliverArgs{EventID: e.ID, Subscriber: s.name},
+			InsertOpts: &river.InsertOpts{
+				MaxAttempts: s.maxAttempts,
+				// Every state, so that not even a finished or dead
+				// delivery can be queued again beside it.
+				UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: rivertype.JobStates()},
+			},
+		})
+	}
+	if len(jobs) == 0 {
+		return e, nil
+	}
 	if _, err := b.q.InsertMany(ctx, tx, jobs); err != nil {
 		return Event{}, fmt.Errorf("queue deliveries of %s: %w", e.Type, err)
 	}

@@ -328,3 +328,42 @@ func TestDeadLetterAndReplay(t *testing.T) {
 		}
 	})
 }
+
+// TestWhenSparesUselessDeliveries: a subscriber with When gets a delivery
+// only for events its predicate accepts, judged inside the recording
+// transaction; a failing predicate fails the recording.
+func TestWhenSparesUselessDeliveries(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		ctx := context.Background()
+		q := newQueue(store)
+		bus := event.NewBus(q)
+		bus.Subscribe("only-wo-2", []string{"*"}, noop, event.When(func(_ context.Context, tx *db.Tx, e event.Event) (bool, error) {
+			if tx == nil {
+				return false, errors.New("no transaction")
+			}
+			if e.SubjectID == "wo-bad" {
+				return false, errors.New("predicate failed")
+			}
+			return e.SubjectID == "wo-2", nil
+		}))
+		open(t, q)
+		record(t, store, bus, workOrderEvent("WorkOrder.Created", "wo-1"))
+		if got := deliveries(t, q); len(got) != 0 {
+			t.Fatalf("a refused event was queued: %+v", got)
+		}
+		e := record(t, store, bus, workOrderEvent("WorkOrder.Created", "wo-2"))
+		if got := deliveries(t, q); len(got) != 1 || got[0].EventID != e.ID {
+			t.Fatalf("accepted event: %+v", got)
+		}
+		err := store.InTx(ctx, func(tx *db.Tx) error {
+			_, err := bus.Record(ctx, tx, workOrderEvent("WorkOrder.Created", "wo-bad"))
+			return err
+		})
+		if err == nil {
+			t.Fatal("a failing predicate did not fail the recording")
+		}
+		if got, _ := bus.ForSubject(ctx, store.Read, "WorkOrder", "wo-bad"); len(got) != 0 {
+			t.Fatal("the event stayed after its recording failed")
+		}
+	})
+}

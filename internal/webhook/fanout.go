@@ -38,6 +38,19 @@ func jobOpts() *river.InsertOpts {
 // event's provider that wants its type and existed when it happened, each
 // with its job, all in one transaction. A delivery is unique per endpoint
 // and event, so running fanOut again for the same event adds nothing.
+// hasEndpoints decides, inside the transaction that records e, whether a
+// fan-out is worth queueing: only when e's provider has an enabled endpoint.
+// Most providers poll rather than take webhooks, and for them an event then
+// costs no job at all.
+func (s *Service) hasEndpoints(ctx context.Context, tx *db.Tx, e event.Event) (bool, error) {
+	if e.ProviderID == "" {
+		return false, nil
+	}
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM webhook_endpoints WHERE provider_id = $1 AND enabled`, e.ProviderID).Scan(&n)
+	return n > 0, db.Translate(err)
+}
+
 func (s *Service) fanOut(ctx context.Context, e event.Event) error {
 	if e.ProviderID == "" {
 		return nil

@@ -120,7 +120,7 @@ func New(store *db.DB, bus *event.Bus, q *queue.Queue, secret []byte, cfg Config
 	s := &Service{store: store, bus: bus, q: q, aead: sealer(secret), cfg: cfg, log: cfg.Logger}
 	s.allowPrivate.Store(cfg.AllowPrivate)
 	s.client = s.newClient()
-	bus.Subscribe(FanOutSubscriber, []string{"*"}, s.fanOut)
+	bus.Subscribe(FanOutSubscriber, []string{"*"}, s.fanOut, event.When(s.hasEndpoints))
 	queue.AddWorker(q, &deliverWorker{s: s})
 	return s
 }
