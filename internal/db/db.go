@@ -48,6 +48,7 @@ type DB struct {
 	Read   *sql.DB
 	clock  func() time.Time
 	source string
+	stmts  stmtCache
 }
 
 // Open opens (creating if needed) the store described by cfg. It does not migrate.
@@ -138,6 +139,7 @@ func (db *DB) Now() time.Time { return db.clock().UTC().Truncate(time.Microsecon
 
 // Close closes every pool.
 func (db *DB) Close() error {
+	db.closeStatements()
 	err := db.Write.Close()
 	if db.Read != db.Write {
 		err = errors.Join(err, db.Read.Close())

@@ -48,6 +48,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err := sqlTx.Commit(); err != nil {
 		return Translate(fmt.Errorf("commit: %w", err))
 	}
+	db.prepareSeen(ctx)
 	for _, f := range tx.after {
 		f()
 	}
@@ -99,4 +100,17 @@ func Collect[T any](rows *sql.Rows, err error, scan func(*sql.Rows) (T, error)) 
 		out = append(out, v)
 	}
 	return out, Translate(rows.Err())
+}
+
+// AsyncCommit lets this transaction's commit return before PostgreSQL has
+// flushed it to disk (SET LOCAL synchronous_commit = off). Any later
+// synchronous commit flushes it too, so use it only for bookkeeping whose
+// loss in a crash is safe: the work it records either committed after it
+// (and flushed it) or never happened. On SQLite it does nothing.
+func (tx *Tx) AsyncCommit(ctx context.Context) error {
+	if tx.Engine() != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`)
+	return Translate(err)
 }

@@ -48,6 +48,11 @@ func (m *middleware) claim(ctx context.Context, rq request) (claimed, error) {
 	for range claimAttempts {
 		var c claimed
 		err := m.store.InTx(ctx, func(tx *db.Tx) error {
+			// A claim lost in a crash is harmless: the handler's own
+			// (synchronous) commit flushes it, or the handler never ran.
+			if err := tx.AsyncCommit(ctx); err != nil {
+				return err
+			}
 			var err error
 			c, err = m.tryClaim(ctx, tx, rq)
 			return err
@@ -150,10 +155,21 @@ func (m *middleware) complete(ctx context.Context, rq request, lock time.Time, r
 	if body == nil {
 		body = []byte{}
 	}
-	res, err := m.store.Write.ExecContext(ctx, `UPDATE idempotency_keys SET
-		status = $3, content_type = $4, headers = $5, response = $6, locked_until = NULL
-		WHERE principal = $1 AND key = $2 AND status IS NULL AND locked_until = $7`,
-		rq.principal, rq.key, resp.status, resp.contentType, string(headers), body, db.T(lock))
+	// A recorded response lost in a crash leaves the key locked until
+	// LockTimeout; the retry then runs again, which the work orders' own
+	// idempotency (provider, external id) and unique keys make safe.
+	var res sql.Result
+	err = m.store.InTx(ctx, func(tx *db.Tx) error {
+		if err := tx.AsyncCommit(ctx); err != nil {
+			return err
+		}
+		var err error
+		res, err = tx.ExecContext(ctx, `UPDATE idempotency_keys SET
+			status = $3, content_type = $4, headers = $5, response = $6, locked_until = NULL
+			WHERE principal = $1 AND key = $2 AND status IS NULL AND locked_until = $7`,
+			rq.principal, rq.key, resp.status, resp.contentType, string(headers), body, db.T(lock))
+		return err
+	})
 	m.checkFenced(ctx, "record idempotent response", rq, res, err)
 }
 
