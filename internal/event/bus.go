@@ -66,7 +66,7 @@ type subscriber struct {
 
 func (s *subscriber) wants(typ string) bool {
 	for _, p := range s.types {
-		if matches(p, typ) {
+		if Matches(p, typ) {
 			return true
 		}
 	}

@@ -140,10 +140,10 @@ func validName(s string) bool {
 	return s != "" && len(s) <= 100 && !strings.ContainsAny(s, " \t\r\n")
 }
 
-// matches reports whether an event type is selected by a subscriber's
-// pattern: "*" selects everything, "WorkOrder.*" every type under WorkOrder,
-// anything else exactly that type.
-func matches(pattern, typ string) bool {
+// Matches reports whether an event type is selected by a pattern: "*"
+// selects everything, "WorkOrder.*" every type under WorkOrder, anything
+// else exactly that type. Subscribers and webhook endpoints select alike.
+func Matches(pattern, typ string) bool {
 	switch {
 	case pattern == "*":
 		return true

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/fieldhub/fieldhub/internal/event"
 	"regexp"
 	"slices"
 	"strings"
@@ -30,21 +31,8 @@ const (
 // area that ships later.
 var typePattern = regexp.MustCompile(`^(\*|[A-Z][A-Za-z0-9]{0,63}\.(\*|[A-Z][A-Za-z0-9]{0,63}))$`)
 
-// matches reports whether an endpoint's selector picks an event type, the
-// same way the event bus matches its subscribers.
-func matches(pattern, typ string) bool {
-	switch {
-	case pattern == "*":
-		return true
-	case strings.HasSuffix(pattern, ".*"):
-		return strings.HasPrefix(typ, pattern[:len(pattern)-1])
-	default:
-		return pattern == typ
-	}
-}
-
 func (e Endpoint) wants(typ string) bool {
-	return slices.ContainsFunc(e.EventTypes, func(p string) bool { return matches(p, typ) })
+	return slices.ContainsFunc(e.EventTypes, func(p string) bool { return event.Matches(p, typ) })
 }
 
 // checkTypes validates selectors and returns them without duplicates, in
