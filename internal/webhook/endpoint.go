@@ -5,12 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"github.com/fieldhub/fieldhub/internal/event"
 	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/fieldhub/fieldhub/internal/db"
+	"github.com/fieldhub/fieldhub/internal/event"
 	"github.com/fieldhub/fieldhub/internal/fault"
 	"github.com/fieldhub/fieldhub/internal/page"
 	"github.com/google/uuid"
