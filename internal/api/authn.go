@@ -85,10 +85,13 @@ func (a *API) staff(ctx context.Context, action string, roles ...auth.Role) (*au
 	if p.IsStaff() && (len(roles) == 0 || p.HasRole(roles...)) {
 		return p, nil
 	}
-	e := auth.Entry(p, "authz.denied", action)
-	e.Outcome = auth.OutcomeDenied
-	_ = a.Auth.RecordAudit(ctx, e)
-	return nil, fault.Errorf(fault.Forbidden, "this needs a staff account with one of the roles %v", roles)
+	return nil, a.deny(ctx, p, action)
+}
+
+// deny audits a refused action and returns the Forbidden error.
+func (a *API) deny(ctx context.Context, p *auth.Principal, action string) error {
+	_ = a.Auth.RecordAudit(ctx, auth.Denied(p, action))
+	return fault.Errorf(fault.Forbidden, "you may not %s", strings.ReplaceAll(action, "-", " "))
 }
 
 // actor describes the principal on events.

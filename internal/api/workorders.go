@@ -53,14 +53,6 @@ func (a *API) woAccess(ctx context.Context, id, action string, providers bool, r
 	return c, a.deny(ctx, p, action)
 }
 
-// deny audits a refused action and returns the Forbidden error.
-func (a *API) deny(ctx context.Context, p *auth.Principal, action string) error {
-	e := auth.Entry(p, "authz.denied", action)
-	e.Outcome = auth.OutcomeDenied
-	_ = a.Auth.RecordAudit(ctx, e)
-	return fault.Errorf(fault.Forbidden, "you may not %s", strings.ReplaceAll(action, "-", " "))
-}
-
 type woOutput struct {
 	Status int    `json:"-"`
 	ETag   string `header:"ETag"`

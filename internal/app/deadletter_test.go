@@ -35,8 +35,7 @@ func TestDeadLetterReplay(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := context.Background()
-			dbc := dbtest.Config(t, e)
-			cfg := app.Config{DataDir: dbc.DataDir, DatabaseURL: dbc.DatabaseURL, LogLevel: "error"}
+			cfg := testConfig(t, e)
 			var down atomic.Bool
 			var attempts, delivered atomic.Int32
 			down.Store(true)
@@ -78,7 +77,7 @@ func TestDeadLetterReplay(t *testing.T) {
 					LastError string `json:"last_error"`
 				} `json:"items"`
 			}
-			eventually(t, "the failing delivery to be dead-lettered", func() bool {
+			dbtest.Eventually(t, "the failing delivery to be dead-lettered", func() bool {
 				r := admin.do("GET", "/v1/admin/dead-jobs", nil)
 				want(t, r, 200)
 				_ = json.Unmarshal(r.body, &dead)
@@ -94,8 +93,8 @@ func TestDeadLetterReplay(t *testing.T) {
 
 			down.Store(false)
 			want(t, admin.do("POST", fmt.Sprintf("/v1/admin/dead-jobs/%d/retry", job.ID), nil), 202)
-			eventually(t, "the replayed delivery", func() bool { return delivered.Load() == 1 })
-			eventually(t, "the dead-letter list to empty", func() bool {
+			dbtest.Eventually(t, "the replayed delivery", func() bool { return delivered.Load() == 1 })
+			dbtest.Eventually(t, "the dead-letter list to empty", func() bool {
 				r := admin.do("GET", "/v1/admin/dead-jobs", nil)
 				_ = json.Unmarshal(r.body, &dead)
 				return len(dead.Items) == 0
@@ -107,17 +106,5 @@ func TestDeadLetterReplay(t *testing.T) {
 				t.Fatalf("delivered %d times, want exactly once", n)
 			}
 		})
-	}
-}
-
-// eventually polls cond until it holds, failing after a generous deadline.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

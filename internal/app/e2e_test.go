@@ -31,14 +31,20 @@ type world struct {
 	otherKey      string
 }
 
+// testConfig is an installation on a fresh database of engine e, logging
+// only errors.
+func testConfig(tb testing.TB, e db.Engine) app.Config {
+	tb.Helper()
+	dbc := dbtest.Config(tb, e)
+	return app.Config{DataDir: dbc.DataDir, DatabaseURL: dbc.DatabaseURL, LogLevel: "error", LogFormat: "text"}
+}
+
 // startServer sets up an installation on engine e, starts the real server
 // on a free port and stops it when the test ends.
 func startServer(t *testing.T, e db.Engine) world {
 	t.Helper()
 	ctx := context.Background()
-	cfg := app.Config{LogLevel: "error", LogFormat: "text"}
-	dbc := dbtest.Config(t, e)
-	cfg.DataDir, cfg.DatabaseURL = dbc.DataDir, dbc.DatabaseURL
+	cfg := testConfig(t, e)
 
 	a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{})
 	if err != nil {

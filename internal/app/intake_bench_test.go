@@ -145,9 +145,7 @@ func benchIntake(b *testing.B, e db.Engine) string {
 func intakeServers(b *testing.B, e db.Engine) (*app.App, *httptest.Server, *httptest.Server, string) {
 	b.Helper()
 	ctx := context.Background()
-	cfg := app.Config{LogLevel: "error", LogFormat: "text"}
-	dbc := dbtest.Config(b, e)
-	cfg.DataDir, cfg.DatabaseURL = dbc.DataDir, dbc.DatabaseURL
+	cfg := testConfig(b, e)
 	a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{})
 	if err != nil {
 		b.Fatal(err)

@@ -154,8 +154,7 @@ func TestWebhookDeliveredThroughServer(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := context.Background()
-			dbc := dbtest.Config(t, e)
-			cfg := app.Config{DataDir: dbc.DataDir, DatabaseURL: dbc.DatabaseURL, LogLevel: "error"}
+			cfg := testConfig(t, e)
 			a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{FetchPollInterval: 20 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
@@ -207,7 +206,7 @@ func TestWebhookDeliveredThroughServer(t *testing.T) {
 			want(t, r, 201)
 			woID, _ := r.json(t)["id"].(string)
 
-			eventually(t, "the WorkOrder.Created message", func() bool { return len(received()) == 1 })
+			dbtest.Eventually(t, "the WorkOrder.Created message", func() bool { return len(received()) == 1 })
 			msg := received()[0]
 			wh, err := standardwebhooks.NewWebhook(secret)
 			if err != nil {
@@ -227,7 +226,7 @@ func TestWebhookDeliveredThroughServer(t *testing.T) {
 			}
 
 			var deliveries []map[string]any
-			eventually(t, "the delivery to show as succeeded", func() bool {
+			dbtest.Eventually(t, "the delivery to show as succeeded", func() bool {
 				deliveries = list(t, acme.do("GET", fmt.Sprintf("/v1/webhook-endpoints/%s/deliveries", ep["id"]), nil))
 				return len(deliveries) == 1 && deliveries[0]["state"] == "succeeded"
 			})
@@ -238,7 +237,7 @@ func TestWebhookDeliveredThroughServer(t *testing.T) {
 				t.Fatalf("delivery %v", d)
 			}
 			want(t, acme.do("POST", fmt.Sprintf("/v1/webhook-deliveries/%s/replay", d["id"]), nil), 202)
-			eventually(t, "the replayed message", func() bool { return len(received()) == 2 })
+			dbtest.Eventually(t, "the replayed message", func() bool { return len(received()) == 2 })
 			if again := received()[1]; again.header.Get("webhook-id") != msg.header.Get("webhook-id") {
 				t.Fatalf("a replay changed the webhook-id: %q", again.header.Get("webhook-id"))
 			}

@@ -51,6 +51,13 @@ func Entry(p *Principal, action, subject string) AuditEntry {
 	return AuditEntry{ActorKind: p.ActorKind(), ActorID: p.ActorID(), Action: action, Subject: subject}
 }
 
+// Denied is the audit entry for p being refused action.
+func Denied(p *Principal, action string) AuditEntry {
+	e := Entry(p, "authz.denied", action)
+	e.Outcome = OutcomeDenied
+	return e
+}
+
 // AuditRecord is an entry as stored.
 type AuditRecord struct {
 	ID int64     `json:"id"`

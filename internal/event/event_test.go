@@ -105,18 +105,6 @@ func deliveries(t *testing.T, q *queue.Queue) []deliveryJob {
 	return out
 }
 
-// waitFor polls cond every 20ms for up to 20s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func noop(context.Context, event.Event) error { return nil }
 
 func TestRecordFollowsTransaction(t *testing.T) {
@@ -247,9 +235,9 @@ func TestDelivery(t *testing.T) {
 			return true
 		}
 		e1 := record(t, store, bus, workOrderEvent("WorkOrder.Created", "wo-1"))
-		waitFor(t, "first delivery", func() bool { return len(got.get()) == 1 && allDone() })
+		dbtest.Eventually(t, "first delivery", func() bool { return len(got.get()) == 1 && allDone() })
 		e2 := record(t, store, bus, workOrderEvent("WorkOrder.Created", "wo-2"))
-		waitFor(t, "second delivery", func() bool { return len(got.get()) == 2 && allDone() })
+		dbtest.Eventually(t, "second delivery", func() bool { return len(got.get()) == 2 && allDone() })
 
 		list := got.get()
 		if len(list) != 2 || list[0].eventID != e1.ID || list[1].eventID != e2.ID || list[0].attempt != 1 {
@@ -285,7 +273,7 @@ func TestDeadLetterAndReplay(t *testing.T) {
 
 		e := record(t, store, bus, workOrderEvent("WorkOrder.Cancelled", "wo-9"))
 		var dead []queue.DeadJob
-		waitFor(t, "the delivery to be discarded", func() bool {
+		dbtest.Eventually(t, "the delivery to be discarded", func() bool {
 			var err error
 			dead, err = q.ListDead(ctx, 0, 10)
 			return err == nil && len(dead) == 1
@@ -313,7 +301,7 @@ func TestDeadLetterAndReplay(t *testing.T) {
 		if err := q.Retry(ctx, d.ID); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the replayed delivery", func() bool {
+		dbtest.Eventually(t, "the replayed delivery", func() bool {
 			j, err := q.Client().JobGet(ctx, d.ID)
 			return err == nil && j.State == rivertype.JobStateCompleted
 		})

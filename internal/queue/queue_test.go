@@ -130,18 +130,6 @@ func jobState(t *testing.T, q *queue.Queue, id int64) rivertype.JobState {
 	return j.State
 }
 
-// waitFor polls cond every 20ms for up to 20s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func TestInsertBelongsToTransaction(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, store *db.DB) {
 		ctx := context.Background()
@@ -238,7 +226,7 @@ func TestStopPastDeadlineRequeues(t *testing.T) {
 		close(w2.release)
 		q2 := openQueue(t, store, w2)
 		start(t, q2)
-		waitFor(t, "requeued job to complete", func() bool { return jobState(t, q2, id) == rivertype.JobStateCompleted })
+		dbtest.Eventually(t, "requeued job to complete", func() bool { return jobState(t, q2, id) == rivertype.JobStateCompleted })
 	})
 }
 
@@ -253,11 +241,11 @@ func TestDeadLetters(t *testing.T) {
 		}
 		okID := insert(t, store, q, testArgs{Mode: "ok"}, nil)
 		start(t, q)
-		waitFor(t, "three dead jobs", func() bool {
+		dbtest.Eventually(t, "three dead jobs", func() bool {
 			dead, err := q.ListDead(ctx, 0, 0)
 			return err == nil && len(dead) == 3
 		})
-		waitFor(t, "the good job", func() bool { return jobState(t, q, okID) == rivertype.JobStateCompleted })
+		dbtest.Eventually(t, "the good job", func() bool { return jobState(t, q, okID) == rivertype.JobStateCompleted })
 
 		page, err := q.ListDead(ctx, 0, 2)
 		if err != nil {
@@ -301,7 +289,7 @@ func TestDeadLetters(t *testing.T) {
 		if err := q.Retry(ctx, ids[1]); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the retried job", func() bool { return jobState(t, q, ids[1]) == rivertype.JobStateCompleted })
+		dbtest.Eventually(t, "the retried job", func() bool { return jobState(t, q, ids[1]) == rivertype.JobStateCompleted })
 		dead, err := q.ListDead(ctx, 0, 0)
 		if err != nil {
 			t.Fatal(err)

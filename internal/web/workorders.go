@@ -44,9 +44,7 @@ func (w *Web) staffWith(rw http.ResponseWriter, r *http.Request, next, action st
 		return nil
 	}
 	if !p.HasRole(roles...) {
-		e := auth.Entry(p, "authz.denied", action)
-		e.Outcome = auth.OutcomeDenied
-		if err := w.Auth.RecordAudit(r.Context(), e); err != nil {
+		if err := w.Auth.RecordAudit(r.Context(), auth.Denied(p, action)); err != nil {
 			w.Logger.ErrorContext(r.Context(), "audit a refusal", "err", err)
 		}
 		w.render(rw, r, http.StatusForbidden, forbiddenPage(p))

@@ -248,7 +248,7 @@ func TestReplay(t *testing.T) {
 		if _, err := f.svc.Replay(ctx, owner, d.ID); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "the second replay", func() bool { return rcv.succeeded() == 2 })
+		dbtest.Eventually(t, "the second replay", func() bool { return rcv.succeeded() == 2 })
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fieldhub/fieldhub/internal/db"
+	"github.com/fieldhub/fieldhub/internal/db/dbtest"
 	"github.com/fieldhub/fieldhub/internal/event"
 	"github.com/fieldhub/fieldhub/internal/provider"
 	"github.com/fieldhub/fieldhub/internal/queue"
@@ -131,7 +132,7 @@ func (f *fixture) deliveries(e webhook.Endpoint) []webhook.Delivery {
 func (f *fixture) only(e webhook.Endpoint, what string, cond func(webhook.Delivery) bool) webhook.Delivery {
 	f.t.Helper()
 	var d webhook.Delivery
-	eventually(f.t, what, func() bool {
+	dbtest.Eventually(f.t, what, func() bool {
 		list := f.deliveries(e)
 		if len(list) > 1 {
 			f.t.Fatalf("%d deliveries, want one", len(list))
@@ -148,7 +149,7 @@ func (f *fixture) only(e webhook.Endpoint, what string, cond func(webhook.Delive
 // and delivery has finished or is parked for much later.
 func (f *fixture) idle() {
 	f.t.Helper()
-	eventually(f.t, "the queue to go idle", func() bool {
+	dbtest.Eventually(f.t, "the queue to go idle", func() bool {
 		stats, err := f.q.Stats(context.Background())
 		if err != nil {
 			f.t.Fatal(err)
@@ -221,18 +222,6 @@ func status(code int, header ...string) func(int, http.ResponseWriter) {
 			w.Header().Set(header[i], header[i+1])
 		}
 		w.WriteHeader(code)
-	}
-}
-
-// eventually polls cond until it holds, failing after a generous deadline.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

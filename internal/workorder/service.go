@@ -99,12 +99,9 @@ func (s *Service) Create(ctx context.Context, c Caller, providerID string, in In
 
 func (s *Service) createTx(ctx context.Context, tx *db.Tx, c Caller, prov provider.Provider, in Intake, canonical map[string]any, reopenedFrom string) (*WorkOrder, bool, error) {
 	var stored []byte
-	existing, err := scan(tx.QueryRowContext(ctx, `SELECT `+columns+` FROM work_orders WHERE provider_id = $1 AND external_id = $2`+tx.ForUpdate(),
-		prov.ID, in.ExternalID))
+	existing, err := scan(tx.QueryRowContext(ctx, `SELECT `+columns+`, intake FROM work_orders WHERE provider_id = $1 AND external_id = $2`+tx.ForUpdate(),
+		prov.ID, in.ExternalID), &stored)
 	if err == nil {
-		if err := tx.QueryRowContext(ctx, `SELECT intake FROM work_orders WHERE id = $1`, existing.ID).Scan(&stored); err != nil {
-			return nil, false, db.Translate(err)
-		}
 		var prev map[string]any
 		if err := json.Unmarshal(stored, &prev); err != nil {
 			return nil, false, err

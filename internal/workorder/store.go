@@ -47,14 +47,16 @@ func (w *WorkOrder) setBody(b body) {
 const columns = `id, number, provider_id, provider_code, external_id, service_type, priority, status, po_number, rma_number,
 	sla_due_at, created_at, updated_at, closed_at, COALESCE(reopened_from, ''), version, body`
 
-func scan(row interface{ Scan(...any) error }) (*WorkOrder, error) {
+// scan reads the columns above, then any extra destinations selected after them.
+func scan(row interface{ Scan(...any) error }, extra ...any) (*WorkOrder, error) {
 	var (
 		w                          WorkOrder
 		sla, created, updated, cls db.Time
 		raw                        []byte
 	)
-	err := row.Scan(&w.ID, &w.Number, &w.providerID, &w.Provider, &w.ExternalID, &w.ServiceType, &w.Priority, &w.Status,
-		&w.PONumber, &w.RMANumber, &sla, &created, &updated, &cls, &w.ReopenedFrom, &w.Version, &raw)
+	dest := append([]any{&w.ID, &w.Number, &w.providerID, &w.Provider, &w.ExternalID, &w.ServiceType, &w.Priority, &w.Status,
+		&w.PONumber, &w.RMANumber, &sla, &created, &updated, &cls, &w.ReopenedFrom, &w.Version, &raw}, extra...)
+	err := row.Scan(dest...)
 	if err != nil {
 		return nil, db.Translate(err)
 	}

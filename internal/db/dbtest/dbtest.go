@@ -99,3 +99,17 @@ func Open(t testing.TB, e db.Engine, clock func() time.Time) *db.DB {
 	}
 	return store
 }
+
+// Eventually polls cond until it holds, failing the test after a generous
+// deadline. It is for background work (queued jobs, deliveries) whose
+// timing a test must never assert.
+func Eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
