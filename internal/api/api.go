@@ -14,7 +14,11 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/fieldhub/fieldhub/internal/auth"
+	"github.com/fieldhub/fieldhub/internal/contractor"
 	"github.com/fieldhub/fieldhub/internal/db"
+	"github.com/fieldhub/fieldhub/internal/depot"
+	"github.com/fieldhub/fieldhub/internal/device"
+	"github.com/fieldhub/fieldhub/internal/dispatch"
 	"github.com/fieldhub/fieldhub/internal/idempotency"
 	"github.com/fieldhub/fieldhub/internal/provider"
 	"github.com/fieldhub/fieldhub/internal/queue"
@@ -28,16 +32,20 @@ const MaxBody = 1 << 20
 
 // Deps are the services the API serves.
 type Deps struct {
-	Store      *db.DB
-	Auth       *auth.Service
-	Providers  *provider.Service
-	WorkOrders *workorder.Service
-	Webhooks   *webhook.Service
-	Queue      *queue.Queue
-	Sessions   *scs.SessionManager
-	Logger     *slog.Logger
-	Registry   prometheus.Registerer
-	Version    string
+	Store       *db.DB
+	Auth        *auth.Service
+	Providers   *provider.Service
+	WorkOrders  *workorder.Service
+	Webhooks    *webhook.Service
+	Contractors *contractor.Service
+	Dispatch    *dispatch.Service
+	Devices     *device.Service
+	Depot       *depot.Service
+	Queue       *queue.Queue
+	Sessions    *scs.SessionManager
+	Logger      *slog.Logger
+	Registry    prometheus.Registerer
+	Version     string
 }
 
 // API is the /v1 handler and its OpenAPI description.
@@ -119,5 +127,9 @@ func (a *API) routes() {
 	a.keyRoutes()
 	a.workOrderRoutes()
 	a.webhookRoutes()
+	a.contractorRoutes()
+	a.dispatchRoutes()
+	a.deviceRoutes()
+	a.depotRoutes()
 	a.adminRoutes()
 }

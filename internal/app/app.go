@@ -10,7 +10,11 @@ import (
 	"log/slog"
 
 	"github.com/fieldhub/fieldhub/internal/auth"
+	"github.com/fieldhub/fieldhub/internal/contractor"
 	"github.com/fieldhub/fieldhub/internal/db"
+	"github.com/fieldhub/fieldhub/internal/depot"
+	"github.com/fieldhub/fieldhub/internal/device"
+	"github.com/fieldhub/fieldhub/internal/dispatch"
 	"github.com/fieldhub/fieldhub/internal/event"
 	"github.com/fieldhub/fieldhub/internal/provider"
 	"github.com/fieldhub/fieldhub/internal/queue"
@@ -30,6 +34,12 @@ type App struct {
 	Providers  *provider.Service
 	WorkOrders *workorder.Service
 	Webhooks   *webhook.Service
+	// The areas after work orders; each is built by its wire function
+	// (wire_<area>.go).
+	Contractors *contractor.Service
+	Dispatch    *dispatch.Service
+	Devices     *device.Service
+	Depot       *depot.Service
 }
 
 // Build opens and migrates the store and wires the services. Workers are
@@ -69,6 +79,11 @@ func (a *App) build(ctx context.Context, qcfg queue.Config, extend []func(*App))
 	// private destinations stay refused until Serve applies its flag.
 	a.Webhooks = webhook.New(a.Store, a.Events, a.Queue, secret, webhook.Config{Logger: a.Log})
 	registerHousekeeping(a)
+	for _, wire := range []func() error{a.wireContractor, a.wireDevice, a.wireDispatch, a.wireDepot} {
+		if err := wire(); err != nil {
+			return err
+		}
+	}
 	for _, fn := range extend {
 		fn(a)
 	}

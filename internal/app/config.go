@@ -17,6 +17,18 @@ type Config struct {
 	LogLevel    string `name:"log-level" env:"FIELDHUB_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level."`
 	LogFormat   string `name:"log-format" env:"FIELDHUB_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format."`
 
+	ArtifactDir string `name:"artifact-dir" env:"FIELDHUB_ARTIFACT_DIR" help:"Directory for uploaded job artifacts (photos, documents, signatures). Default: artifacts under --data-dir."`
+
+	// Outside systems; each connector is off until its URL is set.
+	WorkMarketURL           string `name:"workmarket-url" env:"FIELDHUB_WORKMARKET_URL" help:"Base URL of the WorkMarket API (e.g. https://api.workmarket.com/api/v1); empty turns the connector off."`
+	WorkMarketToken         string `name:"workmarket-token" env:"FIELDHUB_WORKMARKET_TOKEN" help:"WorkMarket API access token."`
+	WorkMarketWebhookSecret string `name:"workmarket-webhook-secret" env:"FIELDHUB_WORKMARKET_WEBHOOK_SECRET" help:"Shared secret WorkMarket's webhooks must carry."`
+	JiraURL                 string `name:"jira-url" env:"FIELDHUB_JIRA_URL" help:"Base URL of the Jira Cloud site (https://your-site.atlassian.net); empty turns issue-tracker sync off."`
+	JiraEmail               string `name:"jira-email" env:"FIELDHUB_JIRA_EMAIL" help:"Jira account e-mail for basic auth with an API token."`
+	JiraToken               string `name:"jira-token" env:"FIELDHUB_JIRA_TOKEN" help:"Jira API token."`
+	JiraProject             string `name:"jira-project" env:"FIELDHUB_JIRA_PROJECT" help:"Jira project key for depot tickets (e.g. DEPOT)."`
+	JiraWebhookSecret       string `name:"jira-webhook-secret" env:"FIELDHUB_JIRA_WEBHOOK_SECRET" help:"Secret Jira's webhooks are signed with."`
+
 	// Clock replaces time.Now for the whole installation (tests only).
 	Clock func() time.Time `kong:"-"`
 }

@@ -83,8 +83,12 @@ func (a *App) LoadDemo(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := a.demoWorkOrders(ctx, byCode); err != nil {
-		return err
+	for _, load := range []func(context.Context, map[string]provider.Provider) error{
+		a.demoWorkOrders, a.demoContractor, a.demoDevice, a.demoDispatch, a.demoDepot,
+	} {
+		if err := load(ctx, byCode); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(out, "  API key for provider ACME: %s\n", key)
 	_, err = a.Store.Write.ExecContext(ctx, `INSERT INTO instance_settings (key, value) VALUES ('demo_loaded', $1) ON CONFLICT (key) DO NOTHING`,

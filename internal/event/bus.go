@@ -138,11 +138,15 @@ func (b *Bus) Record(ctx context.Context, tx *db.Tx, e Event) (Event, error) {
 		e.ID = uuid.Must(uuid.NewV7()).String()
 	}
 	e.At = tx.Now
+	if e.WorkOrderID == "" && e.SubjectType == WorkOrderSubject {
+		e.WorkOrderID = e.SubjectID
+	}
 	err := tx.QueryRowContext(ctx, `INSERT INTO events
-		(id, type, subject_type, subject_id, provider_id, actor_kind, actor_id, actor_name, payload, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq`,
+		(id, type, subject_type, subject_id, provider_id, actor_kind, actor_id, actor_name, payload, at, work_order_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq`,
 		e.ID, e.Type, e.SubjectType, e.SubjectID, sql.NullString{String: e.ProviderID, Valid: e.ProviderID != ""},
-		e.Actor.Kind, e.Actor.ID, e.Actor.Name, string(e.Payload), db.T(e.At)).Scan(&e.Seq)
+		e.Actor.Kind, e.Actor.ID, e.Actor.Name, string(e.Payload), db.T(e.At),
+		sql.NullString{String: e.WorkOrderID, Valid: e.WorkOrderID != ""}).Scan(&e.Seq)
 	if err != nil {
 		return Event{}, db.Translate(fmt.Errorf("record event %s: %w", e.Type, err))
 	}

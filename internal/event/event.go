@@ -67,7 +67,12 @@ type Event struct {
 	// ProviderID is the provider the subject belongs to, if any, so that
 	// webhooks and access checks need not look the subject up.
 	ProviderID string
-	Actor      Actor
+	// WorkOrderID is the work order the subject belongs to, when the subject
+	// is a work order or something done for one (a job, a depot ticket), so
+	// that the work order's timeline shows it. Record fills it for work
+	// order subjects.
+	WorkOrderID string
+	Actor       Actor
 	// Payload is a JSON object with the event's details.
 	Payload json.RawMessage
 	At      time.Time
@@ -82,6 +87,7 @@ func (e *Event) Validate() error {
 	f.Check(validName(e.SubjectType), "subject_type", "is required: a name, at most 100 characters, no spaces")
 	f.Check(e.SubjectID != "" && len(e.SubjectID) <= 200, "subject_id", "is required, at most 200 characters")
 	f.Check(len(e.ProviderID) <= 200, "provider_id", "is at most 200 characters")
+	f.Check(len(e.WorkOrderID) <= 200, "work_order_id", "is at most 200 characters")
 	f.Check(validActorKind(e.Actor.Kind), "actor.kind", "must be staff, provider, contractor, customer or system")
 	payload, reason := normalPayload(e.Payload)
 	if reason != "" {

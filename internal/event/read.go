@@ -19,7 +19,11 @@ const (
 	maxListTypes     = 50
 )
 
-const columns = `seq, id, type, subject_type, subject_id, provider_id, actor_kind, actor_id, actor_name, payload, at`
+const columns = `seq, id, type, subject_type, subject_id, provider_id, actor_kind, actor_id, actor_name, payload, at, work_order_id`
+
+// WorkOrderSubject is the subject type of work orders; events about one get
+// its id as WorkOrderID without the caller saying so.
+const WorkOrderSubject = "work_order"
 
 // ListFilter selects events for a feed. Zero fields select everything.
 type ListFilter struct {
@@ -51,6 +55,12 @@ func (b *Bus) Get(ctx context.Context, q db.Querier, id string) (Event, error) {
 func (b *Bus) ForSubject(ctx context.Context, q db.Querier, subjectType, subjectID string) ([]Event, error) {
 	return query(ctx, q, `SELECT `+columns+` FROM events WHERE subject_type = $1 AND subject_id = $2 ORDER BY seq`,
 		subjectType, subjectID)
+}
+
+// ForWorkOrder returns, in the order they happened, every event of a work
+// order and of the things done for it (jobs, depot tickets): its timeline.
+func (b *Bus) ForWorkOrder(ctx context.Context, q db.Querier, workOrderID string) ([]Event, error) {
+	return query(ctx, q, `SELECT `+columns+` FROM events WHERE work_order_id = $1 ORDER BY seq`, workOrderID)
 }
 
 // List returns events in Seq order, filtered by f.
@@ -96,15 +106,17 @@ func query(ctx context.Context, q db.Querier, sqlText string, args ...any) ([]Ev
 		var (
 			e        Event
 			provider sql.NullString
+			wo       sql.NullString
 			payload  []byte
 			at       db.Time
 		)
 		err := rows.Scan(&e.Seq, &e.ID, &e.Type, &e.SubjectType, &e.SubjectID, &provider,
-			&e.Actor.Kind, &e.Actor.ID, &e.Actor.Name, &payload, &at)
+			&e.Actor.Kind, &e.Actor.ID, &e.Actor.Name, &payload, &at, &wo)
 		if err != nil {
 			return nil, db.Translate(fmt.Errorf("read events: %w", err))
 		}
 		e.ProviderID = provider.String
+		e.WorkOrderID = wo.String
 		e.At = at.Time
 		// PostgreSQL's jsonb prints with spaces; compact it like the JSON
 		// Record returned (jsonb may still have reordered the keys).

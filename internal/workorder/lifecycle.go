@@ -23,34 +23,40 @@ type change struct {
 func (s *Service) act(ctx context.Context, c Caller, id string, ifVersion *int64, fn func(tx *db.Tx, w *WorkOrder) ([]change, error)) (*WorkOrder, error) {
 	var out *WorkOrder
 	err := s.store.InTx(ctx, func(tx *db.Tx) error {
-		w, err := s.load(ctx, tx, c, id, tx.ForUpdate())
-		if err != nil {
-			return err
-		}
-		if ifVersion != nil && *ifVersion != w.Version {
-			return &fault.Error{Code: fault.Stale, Message: "the work order has changed since you read it",
-				Detail: map[string]any{"current_version": w.Version}}
-		}
-		before := w.Status
-		changes, err := fn(tx, w)
-		if err != nil {
-			return err
-		}
-		if err := update(ctx, tx, w); err != nil {
-			return err
-		}
-		if w.Status != before {
-			changes = append(changes, change{"WorkOrder.StatusChanged", map[string]any{"from": before, "to": w.Status}})
-		}
-		for _, ch := range changes {
-			if err := s.record(ctx, tx, c, w, ch.typ, ch.extra); err != nil {
-				return err
-			}
-		}
-		out = w
-		return nil
+		var err error
+		out, err = s.actTx(ctx, tx, c, id, ifVersion, fn)
+		return err
 	})
 	return out, err
+}
+
+// actTx is act inside the caller's transaction.
+func (s *Service) actTx(ctx context.Context, tx *db.Tx, c Caller, id string, ifVersion *int64, fn func(tx *db.Tx, w *WorkOrder) ([]change, error)) (*WorkOrder, error) {
+	w, err := s.load(ctx, tx, c, id, tx.ForUpdate())
+	if err != nil {
+		return nil, err
+	}
+	if ifVersion != nil && *ifVersion != w.Version {
+		return nil, &fault.Error{Code: fault.Stale, Message: "the work order has changed since you read it",
+			Detail: map[string]any{"current_version": w.Version}}
+	}
+	before := w.Status
+	changes, err := fn(tx, w)
+	if err != nil {
+		return nil, err
+	}
+	if err := update(ctx, tx, w); err != nil {
+		return nil, err
+	}
+	if w.Status != before {
+		changes = append(changes, change{"WorkOrder.StatusChanged", map[string]any{"from": before, "to": w.Status}})
+	}
+	for _, ch := range changes {
+		if err := s.record(ctx, tx, c, w, ch.typ, ch.extra); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
 }
 
 // illegal is the 409 for a transition the work order's status forbids,
@@ -266,17 +272,13 @@ func (s *Service) NoShow(ctx context.Context, c Caller, id, reasonCode, note, ou
 
 // Complete records the outcome of the work.
 func (s *Service) Complete(ctx context.Context, c Caller, id, resultCode, notes string) (*WorkOrder, error) {
-	if !slices.Contains(ResultCodes, resultCode) {
-		return nil, &fault.Error{Code: fault.Invalid, Message: "validation failed",
-			Fields: []fault.FieldError{{Field: "result_code", Reason: "must be one of " + strings.Join(ResultCodes, ", ")}}}
-	}
-	return s.act(ctx, c, id, nil, func(tx *db.Tx, w *WorkOrder) ([]change, error) {
-		if err := s.move(w, Completed, "complete"); err != nil {
-			return nil, err
-		}
-		w.Completion = &Completion{ResultCode: resultCode, Notes: notes, CompletedAt: tx.Now}
-		return []change{{"WorkOrder.Completed", map[string]any{"result_code": resultCode, "notes": notes}}}, nil
+	var out *WorkOrder
+	err := s.store.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		out, err = s.CompleteTx(ctx, tx, c, id, resultCode, notes)
+		return err
 	})
+	return out, err
 }
 
 // Close ends a completed work order; nothing changes after close.

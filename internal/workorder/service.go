@@ -15,7 +15,7 @@ import (
 )
 
 // SubjectType names work orders on events.
-const SubjectType = "work_order"
+const SubjectType = event.WorkOrderSubject
 
 var (
 	errDuplicate = errors.New("work order: duplicate external id")
@@ -25,7 +25,7 @@ var (
 // Recorder records domain events inside a business transaction.
 type Recorder interface {
 	Record(ctx context.Context, tx *db.Tx, e event.Event) (event.Event, error)
-	ForSubject(ctx context.Context, q db.Querier, subjectType, subjectID string) ([]event.Event, error)
+	ForWorkOrder(ctx context.Context, q db.Querier, workOrderID string) ([]event.Event, error)
 }
 
 // Providers is what work orders need to know of providers.
@@ -204,5 +204,5 @@ func (s *Service) Timeline(ctx context.Context, c Caller, id string) ([]event.Ev
 	if _, err := s.Get(ctx, c, id); err != nil {
 		return nil, err
 	}
-	return s.events.ForSubject(ctx, s.store.Read, SubjectType, id)
+	return s.events.ForWorkOrder(ctx, s.store.Read, id)
 }

@@ -1,0 +1,4 @@
+package api
+
+// contractorRoutes registers the contractor operations.
+func (a *API) contractorRoutes() {}

@@ -1,0 +1,4 @@
+package api
+
+// depotRoutes registers the depot operations.
+func (a *API) depotRoutes() {}

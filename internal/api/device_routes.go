@@ -1,0 +1,4 @@
+package api
+
+// deviceRoutes registers the device operations.
+func (a *API) deviceRoutes() {}

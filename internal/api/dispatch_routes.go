@@ -1,0 +1,4 @@
+package api
+
+// dispatchRoutes registers the dispatch operations.
+func (a *API) dispatchRoutes() {}
