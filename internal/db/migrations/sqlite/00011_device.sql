@@ -1,0 +1,75 @@
+-- +goose Up
+-- The device master: one row per serialised unit or component. A serial is
+-- unique per manufacturer and model (compared without case on those two).
+CREATE TABLE devices (
+    id           TEXT PRIMARY KEY,
+    serial       TEXT NOT NULL,
+    model        TEXT NOT NULL,
+    manufacturer TEXT NOT NULL DEFAULT '',
+    status       TEXT NOT NULL,
+    owner_kind   TEXT NOT NULL CHECK (owner_kind IN ('customer', 'company')),
+    owner_name   TEXT NOT NULL DEFAULT '',
+    location     TEXT NOT NULL DEFAULT '',
+    parent_id    TEXT REFERENCES devices (id),
+    loaner       INTEGER NOT NULL DEFAULT 0,
+    resale       INTEGER NOT NULL DEFAULT 0,
+    region       TEXT NOT NULL DEFAULT '',
+    attributes   TEXT NOT NULL DEFAULT '{}',
+    version      INTEGER NOT NULL DEFAULT 1,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+CREATE UNIQUE INDEX devices_identity ON devices (lower(manufacturer), lower(model), serial);
+CREATE INDEX devices_serial ON devices (serial);
+CREATE INDEX devices_status ON devices (status, id);
+CREATE INDEX devices_parent ON devices (parent_id);
+CREATE INDEX devices_loaner_region ON devices (loaner, region, status);
+
+-- One ordered, append-only history per device, fed by every area. A row
+-- made from an event keeps its id, so a repeated delivery adds nothing.
+CREATE TABLE device_history (
+    seq           INTEGER PRIMARY KEY,
+    device_id     TEXT NOT NULL REFERENCES devices (id),
+    at            TEXT NOT NULL,
+    type          TEXT NOT NULL,
+    summary       TEXT NOT NULL DEFAULT '',
+    actor_kind    TEXT NOT NULL,
+    actor_id      TEXT NOT NULL DEFAULT '',
+    actor_name    TEXT NOT NULL DEFAULT '',
+    work_order_id TEXT,
+    ref           TEXT NOT NULL DEFAULT '',
+    detail        TEXT NOT NULL DEFAULT '{}',
+    event_id      TEXT
+);
+CREATE INDEX device_history_device ON device_history (device_id, seq);
+CREATE UNIQUE INDEX device_history_event ON device_history (device_id, event_id);
+CREATE TRIGGER device_history_no_update BEFORE UPDATE ON device_history
+BEGIN SELECT RAISE(ABORT, 'device_history is append-only'); END;
+CREATE TRIGGER device_history_no_delete BEFORE DELETE ON device_history
+BEGIN SELECT RAISE(ABORT, 'device_history is append-only'); END;
+
+-- Loans of loaner devices: at most one open (not returned) per device.
+CREATE TABLE device_loans (
+    id                  TEXT PRIMARY KEY,
+    device_id           TEXT NOT NULL REFERENCES devices (id),
+    work_order_id       TEXT NOT NULL,
+    customer            TEXT NOT NULL DEFAULT '',
+    region              TEXT NOT NULL,
+    due_on              TEXT NOT NULL,
+    due_at              TEXT NOT NULL,
+    assigned_at         TEXT NOT NULL,
+    returned_at         TEXT,
+    inspected_at        TEXT,
+    inspection_passed   INTEGER,
+    reminded_at         TEXT,
+    overdue_notified_at TEXT,
+    days_overdue        INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX device_loans_open ON device_loans (device_id) WHERE returned_at IS NULL;
+CREATE INDEX device_loans_due ON device_loans (due_at) WHERE returned_at IS NULL;
+CREATE INDEX device_loans_work_order ON device_loans (work_order_id);
+
+-- +goose Down
+DROP TABLE device_loans;
+DROP TABLE device_history;
+DROP TABLE devices;
