@@ -153,3 +153,34 @@ func lockUsers(ctx context.Context, tx *db.Tx) error {
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(userLockID))
 	return db.Translate(err)
 }
+
+// ActionUserSubjectLinked is audited when a contractor account is linked to
+// its contractor profile.
+const ActionUserSubjectLinked = "user.subject_linked"
+
+// LinkSubject links a contractor account to the contractor profile it acts
+// for: what the account may reach follows from this id, so the change is
+// audited. Staff accounts have no subject.
+func (s *Service) LinkSubject(ctx context.Context, id, subjectID string, by *Principal) (User, error) {
+	return s.changeUser(ctx, id, func(tx *db.Tx, u *User) (*AuditEntry, error) {
+		if u.Kind != KindContractor {
+			return nil, &fault.Error{Code: fault.Invalid, Message: "only contractor accounts link to a contractor profile",
+				Fields: []fault.FieldError{{Field: "subject_id", Reason: "staff accounts have no subject"}}}
+		}
+		if subjectID == "" || len(subjectID) > 100 {
+			return nil, &fault.Error{Code: fault.Invalid, Message: "validation failed",
+				Fields: []fault.FieldError{{Field: "subject_id", Reason: "is required (at most 100 characters)"}}}
+		}
+		if u.SubjectID == subjectID {
+			return nil, nil
+		}
+		before := u.SubjectID
+		u.SubjectID = subjectID
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET subject_id = $1 WHERE id = $2`, subjectID, u.ID); err != nil {
+			return nil, db.Translate(err)
+		}
+		e := Entry(by, ActionUserSubjectLinked, "user:"+u.ID)
+		e.Detail = map[string]any{"before": before, "after": subjectID}
+		return &e, nil
+	})
+}
