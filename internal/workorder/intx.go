@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/fault"
@@ -76,4 +77,23 @@ func (s *Service) CompleteTx(ctx context.Context, tx *db.Tx, c Caller, id, resul
 // it on PostgreSQL.
 func (s *Service) GetTx(ctx context.Context, tx *db.Tx, c Caller, id string) (*WorkOrder, error) {
 	return s.load(ctx, tx, c, id, tx.ForUpdate())
+}
+
+// ResumeTx returns a held work order to the status it was held from inside
+// the caller's transaction (a depot ticket's missing items arriving), moving
+// its SLA deadline by the time held, as Resume does.
+func (s *Service) ResumeTx(ctx context.Context, tx *db.Tx, c Caller, id, note string) (*WorkOrder, error) {
+	return s.actTx(ctx, tx, c, id, nil, func(tx *db.Tx, w *WorkOrder) ([]change, error) {
+		if w.Status != OnHold || w.Hold == nil {
+			return nil, &fault.Error{Code: fault.Conflict, Message: "only a work order on hold can be resumed",
+				Detail: map[string]any{"status": w.Status}}
+		}
+		held := tx.Now.Sub(w.Hold.Since)
+		if w.SLADueAt != nil {
+			due := w.SLADueAt.Add(held)
+			w.SLADueAt = &due
+		}
+		w.Status, w.Hold = w.Hold.From, nil
+		return []change{{"WorkOrder.Resumed", map[string]any{"note": note, "held_seconds": int64(held / time.Second)}}}, nil
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/fault"
@@ -135,19 +134,13 @@ func (s *Service) Hold(ctx context.Context, c Caller, id, reasonCode, note strin
 // Resume returns a held work order to the status it was held from and moves
 // its SLA deadline by the time it was held.
 func (s *Service) Resume(ctx context.Context, c Caller, id, note string) (*WorkOrder, error) {
-	return s.act(ctx, c, id, nil, func(tx *db.Tx, w *WorkOrder) ([]change, error) {
-		if w.Status != OnHold || w.Hold == nil {
-			return nil, &fault.Error{Code: fault.Conflict, Message: "only a work order on hold can be resumed",
-				Detail: map[string]any{"status": w.Status}}
-		}
-		held := tx.Now.Sub(w.Hold.Since)
-		if w.SLADueAt != nil {
-			due := w.SLADueAt.Add(held)
-			w.SLADueAt = &due
-		}
-		w.Status, w.Hold = w.Hold.From, nil
-		return []change{{"WorkOrder.Resumed", map[string]any{"note": note, "held_seconds": int64(held / time.Second)}}}, nil
+	var out *WorkOrder
+	err := s.store.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		out, err = s.ResumeTx(ctx, tx, c, id, note)
+		return err
 	})
+	return out, err
 }
 
 // SetRequestedWindow records the tentative window the provider or customer asked for.
