@@ -13,6 +13,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/fieldhub/fieldhub/internal/artifact"
 	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/contractor"
 	"github.com/fieldhub/fieldhub/internal/db"
@@ -41,6 +42,7 @@ type Deps struct {
 	Dispatch    *dispatch.Service
 	Devices     *device.Service
 	Depot       *depot.Service
+	Artifacts   artifact.Store
 	Queue       *queue.Queue
 	Sessions    *scs.SessionManager
 	Logger      *slog.Logger
@@ -87,13 +89,13 @@ func (a *API) Handler(metrics *Metrics) http.Handler {
 	if metrics != nil {
 		h = metrics.Wrap(h)
 	}
-	h = idempotency.Middleware(a.Store, idempotency.Options{
+	h = skipForUploads(idempotency.Middleware(a.Store, idempotency.Options{
 		Principal: principalKey,
 		MaxBody:   MaxBody,
 		Logger:    a.log,
-	})(h)
+	}), h)
 	h = a.authenticate(h)
-	return LimitBody(MaxBody, h)
+	return limitBodies(h)
 }
 
 func principalKey(r *http.Request) string {
@@ -129,6 +131,7 @@ func (a *API) routes() {
 	a.webhookRoutes()
 	a.contractorRoutes()
 	a.dispatchRoutes()
+	a.artifactRoutes()
 	a.deviceRoutes()
 	a.depotRoutes()
 	a.adminRoutes()

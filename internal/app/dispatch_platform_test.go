@@ -1,0 +1,113 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fieldhub/fieldhub/internal/app"
+	"github.com/fieldhub/fieldhub/internal/db/dbtest"
+	"github.com/fieldhub/fieldhub/internal/dispatch"
+	"github.com/fieldhub/fieldhub/internal/event"
+	"github.com/fieldhub/fieldhub/internal/provider"
+	"github.com/fieldhub/fieldhub/internal/queue"
+	"github.com/fieldhub/fieldhub/internal/workorder"
+)
+
+// stubPlatform is a field platform that remembers what it was sent; the
+// platform's side of the conversation is given by the test.
+type stubPlatform struct {
+	mu     sync.Mutex
+	pushed []dispatch.PlatformJob
+}
+
+func (p *stubPlatform) Name() string { return "stub" }
+
+func (p *stubPlatform) Push(_ context.Context, j dispatch.PlatformJob) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pushed = append(p.pushed, j)
+	return "ext-" + j.Number, nil
+}
+
+func (p *stubPlatform) Cancel(context.Context, string, string) error { return nil }
+
+func (p *stubPlatform) Poll(context.Context, string) (dispatch.PlatformUpdate, error) {
+	return dispatch.PlatformUpdate{}, nil
+}
+
+func (p *stubPlatform) ParseWebhook(*http.Request) ([]dispatch.PlatformUpdate, error) {
+	return nil, nil
+}
+
+func TestDispatchFieldPlatform(t *testing.T) {
+	for _, e := range dbtest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			cfg := testConfig(t, e)
+			stub := &stubPlatform{}
+			a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{FetchPollInterval: 20 * time.Millisecond},
+				func(a *app.App) { a.Dispatch.AddPlatform(stub) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			if err := a.Queue.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			defer a.Queue.Stop(ctx)
+			sys := event.Actor{Kind: event.ActorSystem, ID: "test"}
+			staff := dispatch.Caller{Actor: sys, Staff: true}
+			prov, err := a.Providers.Create(ctx, provider.Provider{Code: "ACME", Name: "Acme"}, sys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Dispatch.SetRule(ctx, sys, prov.ID, "*", dispatch.Rule{Platform: "stub", Pool: "biomed"}); err != nil {
+				t.Fatal(err)
+			}
+			w, _, err := a.WorkOrders.Create(ctx, workorder.Caller{Actor: sys}, prov.ID, workorder.Intake{ExternalID: "PO-FP",
+				ServiceType: "onsite_repair", Priority: "normal", Customer: workorder.Customer{Name: "Clinic", Phone: "+12145550100"},
+				Site: workorder.Site{Line1: "1 Main", City: "Dallas", State: "TX", ZIP: "75231"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now().Add(48 * time.Hour).UTC()
+			j, err := a.Dispatch.Create(ctx, staff, w.ID, dispatch.JobInput{Kind: "repair", Mode: dispatch.ModeFieldPlatform,
+				BudgetCents: 10000, Window: dispatch.TimeWindow{Start: start, End: start.Add(3 * time.Hour)}}, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ext string
+			dbtest.Eventually(t, "the push", func() bool {
+				got, _ := a.Dispatch.Get(ctx, staff, j.ID)
+				ext = got.ExternalID
+				return ext != ""
+			})
+			if stub.pushed[0].Pool != "biomed" || stub.pushed[0].JobID != j.ID {
+				t.Fatalf("pushed %+v", stub.pushed[0])
+			}
+			for _, u := range []dispatch.PlatformUpdate{
+				{EventID: "1", State: dispatch.PlatformAccepted, Technician: dispatch.PlatformTechnician{Name: "Tess"}},
+				{EventID: "2", State: dispatch.PlatformOnSite},
+				{EventID: "2", State: dispatch.PlatformOnSite}, // a repeat changes nothing
+				{EventID: "3", State: dispatch.PlatformCompleted, ResultCode: "fixed_parts_replaced", Notes: "done",
+					PartsUsed: []dispatch.PartUse{{SKU: "PNL-1", Quantity: 1}}},
+			} {
+				u.ExternalID = ext
+				if err := a.Dispatch.ApplyPlatformUpdate(ctx, "stub", u); err != nil {
+					t.Fatalf("update %s: %v", u.State, err)
+				}
+			}
+			got, _ := a.Dispatch.Get(ctx, staff, j.ID)
+			if got.Status != dispatch.Completed || got.Technician == nil || got.Technician.Name != "Tess" || got.Completion.Notes != "done" {
+				t.Fatalf("job after the platform: %+v", got)
+			}
+			wo, _ := a.WorkOrders.Get(ctx, workorder.Caller{Actor: sys}, w.ID)
+			if wo.Status != workorder.Completed || wo.Completion.ResultCode != "fixed_parts_replaced" {
+				t.Fatalf("work order %s %+v", wo.Status, wo.Completion)
+			}
+		})
+	}
+}

@@ -1,0 +1,137 @@
+package app_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fieldhub/fieldhub/internal/app"
+	"github.com/fieldhub/fieldhub/internal/db/dbtest"
+	"github.com/fieldhub/fieldhub/internal/dispatch"
+	"github.com/fieldhub/fieldhub/internal/event"
+	"github.com/fieldhub/fieldhub/internal/fault"
+	"github.com/fieldhub/fieldhub/internal/geo"
+	"github.com/fieldhub/fieldhub/internal/provider"
+	"github.com/fieldhub/fieldhub/internal/queue"
+	"github.com/fieldhub/fieldhub/internal/workorder"
+)
+
+// fakeClock is a clock a test moves by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func TestDispatchNoBidRule(t *testing.T) {
+	for _, e := range dbtest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			clock := &fakeClock{now: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
+			cfg := testConfig(t, e)
+			cfg.Clock = clock.Now
+			a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			sys := event.Actor{Kind: event.ActorSystem, ID: "test"}
+			prov, err := a.Providers.Create(ctx, provider.Provider{Code: "ACME", Name: "Acme"}, sys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Near is at the site; Out is a few miles beyond the first radius.
+			site, _ := geo.Lookup("75231")
+			fw, _ := geo.Lookup("76102")
+			d := geo.Miles(site, fw)
+			near := addContractor(t, a, "Near", "75231", 100)
+			out := addContractor(t, a, "Out", "76102", 100)
+			staff := dispatch.Caller{Actor: sys, Staff: true}
+			if _, err := a.Dispatch.SetRule(ctx, sys, prov.ID, "onsite_repair", dispatch.Rule{NoBidMinutes: 120,
+				RadiusMiles: d - 3, RadiusStepMiles: 10, MaxRadiusMiles: d + 7}); err != nil {
+				t.Fatal(err)
+			}
+			w, _, err := a.WorkOrders.Create(ctx, workorder.Caller{Actor: sys}, prov.ID, workorder.Intake{ExternalID: "PO-SWEEP",
+				ServiceType: "onsite_repair", Priority: "normal", Customer: workorder.Customer{Name: "Clinic", Phone: "+12145550100"},
+				Site: workorder.Site{Line1: "1 Main", City: "Dallas", State: "TX", ZIP: "75231"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, err := a.Dispatch.Create(ctx, staff, w.ID, dispatch.JobInput{Kind: "repair", BudgetCents: 10000,
+				Window: dispatch.TimeWindow{Start: clock.Now().Add(48 * time.Hour), End: clock.Now().Add(51 * time.Hour)}}, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			as := func(id string) dispatch.Caller {
+				return dispatch.Caller{Actor: event.Actor{Kind: event.ActorContractor, ID: id}, ContractorID: id}
+			}
+			if _, err := a.Dispatch.Get(ctx, as(near), j.ID); err != nil {
+				t.Fatalf("near was not offered the job: %v", err)
+			}
+			if _, err := a.Dispatch.Get(ctx, as(out), j.ID); !fault.Is(err, fault.NotFound) {
+				t.Fatalf("out sees the job before widening: %v", err)
+			}
+
+			// Before the deadline nothing happens; after it the radius widens.
+			clock.Add(119 * time.Minute)
+			if n, err := a.Dispatch.Sweep(ctx); err != nil || n != 0 {
+				t.Fatalf("early sweep: %d, %v", n, err)
+			}
+			clock.Add(2 * time.Minute)
+			if n, err := a.Dispatch.Sweep(ctx); err != nil || n != 1 {
+				t.Fatalf("sweep: %d, %v", n, err)
+			}
+			if _, err := a.Dispatch.Get(ctx, as(out), j.ID); err != nil {
+				t.Fatalf("out was not offered the job after widening: %v", err)
+			}
+			got, _ := a.Dispatch.Get(ctx, staff, j.ID)
+			if got.RadiusStep != 1 || got.RadiusMiles != d+7 || got.Status != dispatch.Posted {
+				t.Fatalf("after widening: step %d radius %.1f status %s", got.RadiusStep, got.RadiusMiles, got.Status)
+			}
+			timeline := func() string {
+				evs, err := a.WorkOrders.Timeline(ctx, workorder.Caller{Actor: sys}, w.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var b strings.Builder
+				for _, e := range evs {
+					b.WriteString(e.Type + " " + string(e.Payload) + "\n")
+				}
+				return b.String()
+			}
+			tl := timeline()
+			if !strings.Contains(tl, "Job.NoBids") || !strings.Contains(tl, "Job.RadiusWidened") ||
+				!strings.Contains(tl, `"contractor_ids":["`+out+`"]`) {
+				t.Fatalf("timeline after widening:\n%s", tl)
+			}
+
+			// At the widest radius, another deadline without bids expires the job.
+			if n, _ := a.Dispatch.Sweep(ctx); n != 0 {
+				t.Fatal("a second sweep acted again before the new deadline")
+			}
+			clock.Add(121 * time.Minute)
+			if n, err := a.Dispatch.Sweep(ctx); err != nil || n != 1 {
+				t.Fatalf("expiry sweep: %d, %v", n, err)
+			}
+			if got, _ := a.Dispatch.Get(ctx, staff, j.ID); got.Status != dispatch.Expired {
+				t.Fatalf("status %s, want expired", got.Status)
+			}
+			if !strings.Contains(timeline(), "Job.Expired") {
+				t.Fatal("no Job.Expired on the timeline")
+			}
+		})
+	}
+}

@@ -1,0 +1,305 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fieldhub/fieldhub/internal/app"
+	"github.com/fieldhub/fieldhub/internal/auth"
+	"github.com/fieldhub/fieldhub/internal/contractor"
+	"github.com/fieldhub/fieldhub/internal/db"
+	"github.com/fieldhub/fieldhub/internal/db/dbtest"
+	"github.com/fieldhub/fieldhub/internal/dispatch"
+	"github.com/fieldhub/fieldhub/internal/event"
+	"github.com/fieldhub/fieldhub/internal/provider"
+	"github.com/fieldhub/fieldhub/internal/queue"
+)
+
+// dispatchWorld is a running server with contractors around Dallas, and
+// a second handle on its database for what has no route here.
+type dispatchWorld struct {
+	world
+	app         *app.App
+	contractors map[string]string // name → contractor id
+}
+
+// addContractor creates an active contractor with a sign-in account.
+func addContractor(t *testing.T, a *app.App, name, zip string, radius float64) string {
+	t.Helper()
+	ctx := context.Background()
+	sys := event.Actor{Kind: event.ActorSystem, ID: "test"}
+	k, err := a.Contractors.Create(ctx, sys, contractor.Profile{Kind: "person", Name: name, Trades: []string{"field_tech"},
+		Skills: []string{"laser"}, ServiceArea: contractor.Area{HomeZIP: zip, RadiusMiles: radius}, CapacityPerDay: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Contractors.Activate(ctx, sys, k.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Auth.CreateUser(ctx, auth.NewUser{Kind: auth.KindContractor, Email: strings.ToLower(name) + "@c.example",
+		Name: name, Password: "correct horse battery staple", SubjectID: k.ID}, auth.System); err != nil {
+		t.Fatal(err)
+	}
+	return k.ID
+}
+
+func startDispatch(t *testing.T, e db.Engine) dispatchWorld {
+	t.Helper()
+	ctx := context.Background()
+	cfg := testConfig(t, e)
+	a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	sys := event.Actor{Kind: event.ActorSystem, ID: "test"}
+	acme, err := a.Providers.Create(ctx, provider.Provider{Code: "ACME", Name: "Acme"}, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := dispatchWorld{world: world{adminEmail: "admin@test.example", adminPassword: "correct horse battery staple"}, app: a,
+		contractors: map[string]string{}}
+	for _, u := range []auth.NewUser{
+		{Kind: auth.KindStaff, Email: w.adminEmail, Name: "Admin", Roles: []auth.Role{auth.RoleAdmin}},
+		{Kind: auth.KindStaff, Email: "viewer@test.example", Name: "Viewer", Roles: []auth.Role{auth.RoleViewer}},
+		{Kind: auth.KindStaff, Email: "ops@test.example", Name: "Ops", Roles: []auth.Role{auth.RoleOps, auth.RoleCSR}},
+	} {
+		u.Password = w.adminPassword
+		if _, err := a.Auth.CreateUser(ctx, u, auth.System); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, w.acmeKey, err = a.Auth.CreateKey(ctx, acme.ID, "test", auth.System); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, zip string
+		radius    float64
+	}{{"Ann", "75231", 50}, {"Bob", "75201", 50}, {"Cat", "75206", 50}, {"Far", "77002", 50}} {
+		w.contractors[c.name] = addContractor(t, a, c.name, c.zip, c.radius)
+	}
+	w.base = serve(t, cfg)
+	return w
+}
+
+// serve runs the real server on cfg's database until the test ends.
+func serve(t *testing.T, cfg app.Config) string {
+	t.Helper()
+	sctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Serve(sctx, cfg, app.ServeConfig{Addr: "127.0.0.1:0", ShutdownTimeout: 10 * time.Second},
+			func(addr string) { ready <- addr })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	select {
+	case addr := <-ready:
+		return "http://" + addr
+	case err := <-done:
+		t.Fatalf("server did not start: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not start in time")
+	}
+	return ""
+}
+
+func signedIn(t *testing.T, base, email string) *client {
+	t.Helper()
+	c := newClient(t, base, "")
+	want(t, c.signIn(email, "correct horse battery staple"), http.StatusSeeOther)
+	return c
+}
+
+// newWorkOrder takes an order in through the provider's key and returns its id.
+func newWorkOrder(t *testing.T, w world, external string) string {
+	t.Helper()
+	r := newClient(t, w.base, w.acmeKey).do("POST", "/v1/work-orders", strings.Replace(intakeBody, "PO-1001", external, 1))
+	want(t, r, 201)
+	return r.json(t)["id"].(string)
+}
+
+func jobBody(post bool) map[string]any {
+	return map[string]any{"kind": "repair", "window": map[string]any{"start": "2026-12-01T15:00:00Z", "end": "2026-12-01T18:00:00Z"},
+		"skills": []string{"laser"}, "instructions": "Bring the E47 kit", "budget_cents": 20000, "post": post}
+}
+
+func TestDispatchMarketplace(t *testing.T) {
+	for _, e := range dbtest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			w := startDispatch(t, e)
+			ops := signedIn(t, w.base, "ops@test.example")
+			viewer := signedIn(t, w.base, "viewer@test.example")
+			ann, bob, cat, far := signedIn(t, w.base, "ann@c.example"), signedIn(t, w.base, "bob@c.example"),
+				signedIn(t, w.base, "cat@c.example"), signedIn(t, w.base, "far@c.example")
+			woID := newWorkOrder(t, w.world, "PO-DISPATCH")
+
+			want(t, viewer.do("POST", "/v1/work-orders/"+woID+"/jobs", jobBody(true)), 403)
+			r := ops.do("POST", "/v1/work-orders/"+woID+"/jobs", jobBody(true))
+			want(t, r, 201)
+			job := r.json(t)
+			id := job["id"].(string)
+			if job["status"] != "posted" {
+				t.Fatalf("created: %s", r.body)
+			}
+
+			// The out-of-range contractor cannot see or bid on it.
+			want(t, far.do("GET", "/v1/jobs/"+id, nil), 404)
+			if n := len(list(t, far.do("GET", "/v1/jobs", nil))); n != 0 {
+				t.Fatalf("far sees %d jobs", n)
+			}
+			want(t, far.do("POST", "/v1/jobs/"+id+"/bids", map[string]any{"price_cents": 100, "eta": "2026-12-01T15:00:00Z"}), 404)
+
+			// Three in range bid; the reduced view hides the street and the provider.
+			r = ann.do("GET", "/v1/jobs/"+id, nil)
+			want(t, r, 200)
+			for _, hidden := range []string{"5803 E Northwest Hwy", "ACME", "budget", "Lakeside"} {
+				if strings.Contains(string(r.body), hidden) {
+					t.Fatalf("contractor view shows %q: %s", hidden, r.body)
+				}
+			}
+			bids := map[string]string{}
+			for name, c := range map[string]*client{"Ann": ann, "Bob": bob, "Cat": cat} {
+				price := map[string]int{"Ann": 22400, "Bob": 19000, "Cat": 21000}[name]
+				r := c.do("POST", "/v1/jobs/"+id+"/bids", map[string]any{"price_cents": price, "eta": "2026-12-01T15:30:00Z", "notes": "can do"})
+				want(t, r, 201)
+				bids[name] = r.json(t)["id"].(string)
+			}
+			want(t, ann.do("POST", "/v1/jobs/"+id+"/bids", map[string]any{"price_cents": 1, "eta": "2026-12-01T15:30:00Z"}), 409)
+			want(t, ann.do("PATCH", "/v1/jobs/"+id+"/bids/"+bids["Bob"], map[string]any{"price_cents": 1, "eta": "2026-12-01T15:30:00Z"}), 404)
+			want(t, ann.do("PATCH", "/v1/jobs/"+id+"/bids/"+bids["Ann"], map[string]any{"price_cents": 22000, "eta": "2026-12-01T15:30:00Z"}), 200)
+			if own := list(t, ann.do("GET", "/v1/jobs/"+id+"/bids", nil)); len(own) != 1 || own[0]["id"] != bids["Ann"] {
+				t.Fatalf("ann's bids: %v", own)
+			}
+
+			// Staff read the ranking with explanations.
+			ranked := list(t, ops.do("GET", "/v1/jobs/"+id+"/bids", nil))
+			if len(ranked) != 3 {
+				t.Fatalf("ranked: %v", ranked)
+			}
+			for _, rb := range ranked {
+				if ex, _ := rb["explanation"].(string); !strings.Contains(ex, "budget") || !strings.Contains(ex, "arrives") {
+					t.Fatalf("explanation %q", ex)
+				}
+			}
+			if !strings.HasPrefix(ranked[0]["explanation"].(string), "1st: ") {
+				t.Fatalf("first: %v", ranked[0])
+			}
+
+			// Award Bob's bid; the others are declined.
+			want(t, viewer.do("POST", "/v1/jobs/"+id+"/award", map[string]any{"bid_id": bids["Bob"]}), 403)
+			r = ops.do("POST", "/v1/jobs/"+id+"/award", map[string]any{"bid_id": bids["Bob"]})
+			want(t, r, 200)
+			if j := r.json(t); j["status"] != "awarded" || j["payout_cents"] != float64(19000) || j["contractor_id"] != w.contractors["Bob"] {
+				t.Fatalf("awarded: %s", r.body)
+			}
+			if b := list(t, ann.do("GET", "/v1/jobs/"+id+"/bids", nil)); b[0]["status"] != "declined" {
+				t.Fatalf("ann's bid after award: %v", b)
+			}
+			want(t, ann.do("POST", "/v1/jobs/"+id+"/en-route", nil), 403)
+			r = bob.do("GET", "/v1/jobs/"+id, nil)
+			if !strings.Contains(string(r.body), "5803 E Northwest Hwy") {
+				t.Fatalf("the winner does not see the address: %s", r.body)
+			}
+
+			// The winner does the work.
+			want(t, bob.do("POST", "/v1/jobs/"+id+"/en-route", nil), 200)
+			want(t, bob.do("POST", "/v1/jobs/"+id+"/on-site", nil), 200)
+			want(t, bob.do("POST", "/v1/jobs/"+id+"/checklist", map[string]any{"items": []string{"inspect", "repair"}}), 200)
+			want(t, bob.do("POST", "/v1/jobs/"+id+"/serial-scans", map[string]any{"serial": "GMP-88123", "kind": "install"}), 201)
+			// Artifacts are added through the service here (the bytes' upload route is tested with the artifact store).
+			photo, sig := addArtifacts(t, w, id, w.contractors["Bob"])
+			done := map[string]any{"result_code": "fixed_parts_replaced", "notes": "replaced the panel",
+				"parts_used": []map[string]any{{"sku": "PNL-1", "quantity": 1}}, "signature_artifact_id": sig}
+			want(t, bob.do("POST", "/v1/jobs/"+id+"/complete", map[string]any{"result_code": "fixed_parts_replaced", "notes": "x"}), 422)
+			r = bob.do("POST", "/v1/jobs/"+id+"/complete", done)
+			want(t, r, 200)
+			again := bob.do("POST", "/v1/jobs/"+id+"/complete", done)
+			want(t, again, 200)
+			if string(again.body) != string(r.body) {
+				t.Fatalf("a repeat answered differently:\n%s\n%s", r.body, again.body)
+			}
+			done["notes"] = "something else"
+			want(t, bob.do("POST", "/v1/jobs/"+id+"/complete", done), 409)
+			want(t, far.do("POST", "/v1/jobs/"+id+"/complete", done), 404)
+			_ = photo
+
+			// The timeline shows every step, and the work order is completed.
+			tl := string(ops.do("GET", "/v1/work-orders/"+woID+"/timeline", nil).body)
+			for _, typ := range []string{"Job.Created", "Job.Posted", "Job.Offered", "Bid.Placed", "Bid.Revised", "Job.Awarded",
+				"Bid.Declined", "Job.EnRoute", "Job.OnSite", "Job.ChecklistTicked", "Job.SerialScanned", "Job.ArtifactAdded",
+				"Job.Completed", "WorkOrder.Completed"} {
+				if !strings.Contains(tl, `"`+typ+`"`) {
+					t.Errorf("timeline lacks %s", typ)
+				}
+			}
+			if n := strings.Count(tl, `"Bid.Declined"`); n != 2 {
+				t.Errorf("%d declines, want 2", n)
+			}
+			if s := ops.do("GET", "/v1/work-orders/"+woID, nil).json(t)["status"]; s != "completed" {
+				t.Fatalf("work order is %v", s)
+			}
+		})
+	}
+}
+
+// addArtifacts records a photo and a signature on a job as its contractor.
+func addArtifacts(t *testing.T, w dispatchWorld, jobID, contractorID string) (string, string) {
+	t.Helper()
+	a := w.app
+	c := dispatch.Caller{Actor: event.Actor{Kind: event.ActorContractor, ID: contractorID}, ContractorID: contractorID}
+	var ids []string
+	for _, kind := range []string{"photo", "signature"} {
+		art, err := a.Dispatch.AddArtifact(context.Background(), c, jobID, dispatch.Artifact{Kind: kind, ContentType: "image/png",
+			Size: 10, SHA256: strings.Repeat("0", 64), Key: "test/" + kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, art.ID)
+	}
+	return ids[0], ids[1]
+}
+
+func TestDispatchConcurrentAward(t *testing.T) {
+	for _, e := range dbtest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			w := startDispatch(t, e)
+			ops := signedIn(t, w.base, "ops@test.example")
+			admin := signedIn(t, w.base, w.adminEmail)
+			woID := newWorkOrder(t, w.world, "PO-RACE")
+			id := ops.do("POST", "/v1/work-orders/"+woID+"/jobs", jobBody(true)).json(t)["id"].(string)
+			var bids []string
+			for _, name := range []string{"ann", "bob"} {
+				r := signedIn(t, w.base, name+"@c.example").do("POST", "/v1/jobs/"+id+"/bids", map[string]any{"price_cents": 15000, "eta": "2026-12-01T15:30:00Z"})
+				want(t, r, 201)
+				bids = append(bids, r.json(t)["id"].(string))
+			}
+			statuses := make([]int, 2)
+			var wg sync.WaitGroup
+			for i, c := range []*client{ops, admin} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					statuses[i] = c.do("POST", "/v1/jobs/"+id+"/award", map[string]any{"bid_id": bids[i]}).status
+				}()
+			}
+			wg.Wait()
+			if !(statuses[0] == 200 && statuses[1] == 409) && !(statuses[0] == 409 && statuses[1] == 200) {
+				t.Fatalf("award statuses %v, want one 200 and one 409", statuses)
+			}
+			tl := string(ops.do("GET", "/v1/work-orders/"+woID+"/timeline", nil).body)
+			if n := strings.Count(tl, `"Job.Awarded"`); n != 1 {
+				t.Fatalf("%d awards on the timeline", n)
+			}
+		})
+	}
+}

@@ -1,0 +1,125 @@
+package dispatch
+
+import (
+	"context"
+	"slices"
+
+	"github.com/fieldhub/fieldhub/internal/auth"
+	"github.com/fieldhub/fieldhub/internal/db"
+	"github.com/fieldhub/fieldhub/internal/fault"
+	"github.com/fieldhub/fieldhub/internal/workorder"
+)
+
+// declineNote is what losing bidders are told.
+const declineNote = "Thank you for your bid. The job went to another contractor this time; we hope to work with you on the next one."
+
+// Award gives a posted job to one active bid. The job row is locked and
+// saved under a version guard, so when two coordinators award at once
+// exactly one wins and the other gets a conflict. The winner is told
+// (Job.Awarded), every other active bid is declined (Bid.Declined), the
+// payout is fixed at the winning price, the work order becomes assigned and
+// the award is written to the audit log — all in one transaction.
+func (s *Service) Award(ctx context.Context, c Caller, jobID, bidID string) (*Job, error) {
+	if !c.Staff {
+		return nil, notFound(jobID)
+	}
+	return s.act(ctx, c, jobID, func(tx *db.Tx, st *stored) ([]change, error) {
+		if st.Status != Posted || st.Mode != ModeMarketplace {
+			return nil, illegal(st.Job, "award")
+		}
+		b, err := scanBid(tx.QueryRowContext(ctx, `SELECT `+bidColumns+` FROM bids WHERE id = $1 AND job_id = $2`, bidID, jobID))
+		if fault.Is(err, fault.NotFound) {
+			return nil, fault.Errorf(fault.Invalid, "job %s has no bid %q", st.Number, bidID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if b.Status != BidActive {
+			return nil, fault.Errorf(fault.Conflict, "the bid is %s", b.Status)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE bids SET status = 'won', version = version + 1, updated_at = $1 WHERE id = $2`,
+			db.T(tx.Now), b.ID); err != nil {
+			return nil, db.Translate(err)
+		}
+		st.AwardedBidID, st.PayoutCents = b.ID, b.PriceCents
+		changes, err := s.giveTx(ctx, tx, c, st, b.ContractorID)
+		if err != nil {
+			return nil, err
+		}
+		changes = append([]change{{"Job.Awarded", map[string]any{"contractor_id": b.ContractorID, "bid_id": b.ID}}}, changes...)
+		return changes, auth.Audit(ctx, tx, tx.Now, auth.AuditEntry{ActorKind: c.Actor.Kind, ActorID: c.Actor.ID, Action: "job.awarded",
+			Subject: "job:" + jobID, Detail: map[string]any{"bid_id": b.ID, "contractor_id": b.ContractorID, "payout_cents": b.PriceCents,
+				"currency": b.Currency}})
+	})
+}
+
+// giveTx hands the job to a contractor: awarded, other bids declined, the
+// work order assigned.
+func (s *Service) giveTx(ctx context.Context, tx *db.Tx, c Caller, st *stored, contractorID string) ([]change, error) {
+	if err := move(st.Job, Awarded, "award"); err != nil {
+		return nil, err
+	}
+	now := tx.Now
+	st.ContractorID, st.Times.AwardedAt = contractorID, &now
+	rows, err := tx.QueryContext(ctx, `UPDATE bids SET status = 'declined', version = version + 1, updated_at = $1
+		WHERE job_id = $2 AND status = 'active' RETURNING id, contractor_id`, db.T(tx.Now), st.ID)
+	if err != nil {
+		return nil, db.Translate(err)
+	}
+	defer rows.Close()
+	var changes []change
+	for rows.Next() {
+		var id, who string
+		if err := rows.Scan(&id, &who); err != nil {
+			return nil, db.Translate(err)
+		}
+		changes = append(changes, change{"Bid.Declined", map[string]any{"bid_id": id, "contractor_id": who, "message": declineNote}})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.Translate(err)
+	}
+	_, _, err = s.workOrders.AdvanceTx(ctx, tx, woCaller(c), st.WorkOrderID, workorder.Assigned, "", nil)
+	return changes, err
+}
+
+// Assign gives a job straight to a named active contractor (direct mode,
+// or staff overriding the marketplace). Open bids are declined.
+func (s *Service) Assign(ctx context.Context, c Caller, jobID, contractorID string) (*Job, error) {
+	if !c.Staff {
+		return nil, notFound(jobID)
+	}
+	return s.act(ctx, c, jobID, func(tx *db.Tx, st *stored) ([]change, error) {
+		if st.Status != Draft && st.Status != Posted && st.Status != Expired {
+			return nil, illegal(st.Job, "assign")
+		}
+		if st.Mode == ModeFieldPlatform && st.ExternalID != "" {
+			return nil, fault.Errorf(fault.Conflict, "job %s is on %s; cancel it there first", st.Number, st.Platform)
+		}
+		if slices.Contains(st.Excluded, contractorID) {
+			return nil, fault.Errorf(fault.Conflict, "that contractor backed out of job %s", st.Number)
+		}
+		k, err := s.contractors.GetTx(ctx, tx, contractorID)
+		if fault.Is(err, fault.NotFound) {
+			return nil, fieldErr("contractor_id", "no such contractor")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := k.Available(st.Window.Start); err != nil {
+			return nil, err
+		}
+		if st.Status == Expired {
+			st.Status = Posted
+		}
+		if st.Status == Draft {
+			st.Status = Posted // draft → awarded is legal; go the same way as posted
+		}
+		changes, err := s.giveTx(ctx, tx, c, st, contractorID)
+		if err != nil {
+			return nil, err
+		}
+		return append([]change{{"Job.Assigned", map[string]any{"contractor_id": contractorID}}}, changes...),
+			auth.Audit(ctx, tx, tx.Now, auth.AuditEntry{ActorKind: c.Actor.Kind, ActorID: c.Actor.ID, Action: "job.assigned",
+				Subject: "job:" + jobID, Detail: map[string]any{"contractor_id": contractorID}})
+	})
+}

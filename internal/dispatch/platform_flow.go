@@ -1,0 +1,246 @@
+package dispatch
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/fieldhub/fieldhub/internal/db"
+	"github.com/fieldhub/fieldhub/internal/event"
+	"github.com/fieldhub/fieldhub/internal/fault"
+	"github.com/fieldhub/fieldhub/internal/queue"
+	"github.com/fieldhub/fieldhub/internal/workorder"
+	"github.com/riverqueue/river"
+)
+
+const (
+	opPush   = "push"
+	opCancel = "cancel"
+)
+
+// PlatformJobKind is the queue kind of platform pushes and cancels, as it
+// shows in the dead letters.
+const PlatformJobKind = "dispatch.platform"
+
+type platformArgs struct {
+	JobID      string `json:"job_id"`
+	Op         string `json:"op"`
+	Platform   string `json:"platform"`
+	ExternalID string `json:"external_id,omitempty"`
+	Series     int64  `json:"series"` // the job's version when queued, so re-pushes are new jobs
+}
+
+func (platformArgs) Kind() string { return PlatformJobKind }
+
+// requestPushTx routes a field-platform job by its rule and queues the push
+// in the posting transaction.
+func (s *Service) requestPushTx(ctx context.Context, tx *db.Tx, j *Job, rule Rule) ([]change, error) {
+	if rule.Platform == "" || s.platform(rule.Platform) == nil {
+		return nil, fault.Errorf(fault.Conflict, "no field platform is routed for %s %s; set a dispatch rule", j.Provider, j.ServiceType)
+	}
+	j.Platform = rule.Platform
+	if j.Pool == "" {
+		j.Pool = rule.Pool
+	}
+	return []change{{"Job.PushRequested", map[string]any{"platform": j.Platform, "pool": j.Pool, "radius_miles": j.RadiusMiles}}},
+		s.queuePlatform(ctx, tx, j, opPush)
+}
+
+// repushTx asks for the job on the platform again (wider radius, another
+// pool): the old posting is cancelled there and a new push queued.
+func (s *Service) repushTx(ctx context.Context, tx *db.Tx, j *Job) ([]change, error) {
+	if j.ExternalID != "" {
+		if err := s.queuePlatform(ctx, tx, j, opCancel); err != nil {
+			return nil, err
+		}
+		j.ExternalID = ""
+	}
+	return []change{{"Job.PushRequested", map[string]any{"platform": j.Platform, "pool": j.Pool, "radius_miles": j.RadiusMiles}}},
+		s.queuePlatform(ctx, tx, j, opPush)
+}
+
+func (s *Service) queuePlatform(ctx context.Context, tx *db.Tx, j *Job, op string) error {
+	if s.queue == nil {
+		return fault.Errorf(fault.Internal, "dispatch has no queue")
+	}
+	return s.queue.Insert(ctx, tx, platformArgs{JobID: j.ID, Op: op, Platform: j.Platform, ExternalID: j.ExternalID, Series: j.Version},
+		&river.InsertOpts{MaxAttempts: 12, UniqueOpts: river.UniqueOpts{ByArgs: true}})
+}
+
+type platformWorker struct {
+	river.WorkerDefaults[platformArgs]
+	s *Service
+}
+
+// Work pushes or cancels one job on its platform. A failure is retried
+// with River's backoff and becomes a dead letter after its attempts.
+func (w *platformWorker) Work(ctx context.Context, job *river.Job[platformArgs]) error {
+	s, a := w.s, job.Args
+	p := s.platform(a.Platform)
+	if p == nil {
+		return fmt.Errorf("no platform %q in this instance", a.Platform)
+	}
+	if a.Op == opCancel {
+		return p.Cancel(ctx, a.ExternalID, "withdrawn by fieldhub")
+	}
+	sys := Caller{Actor: event.Actor{Kind: event.ActorSystem, ID: a.Platform}, Staff: true}
+	j, err := s.Get(ctx, sys, a.JobID)
+	if err != nil || j.Status != Posted || j.ExternalID != "" {
+		return err // gone, moved on or already pushed: nothing to do
+	}
+	ext, err := p.Push(ctx, platformJob(j))
+	if err != nil {
+		return err
+	}
+	_, err = s.act(ctx, sys, a.JobID, func(tx *db.Tx, st *stored) ([]change, error) {
+		if st.ExternalID != "" {
+			return nil, nil
+		}
+		st.ExternalID = ext
+		return []change{{"Job.Pushed", map[string]any{"platform": a.Platform, "external_id": ext}}}, nil
+	})
+	return err
+}
+
+func platformJob(j *Job) PlatformJob {
+	return PlatformJob{JobID: j.ID, Number: j.Number, Title: j.Kind + " " + j.Number, Description: j.Instructions,
+		Instructions: j.Instructions, Kind: j.Kind, Site: PlatformSite{Line1: j.Site.Line1, Line2: j.Site.Line2, City: j.Site.City,
+			State: j.Site.State, ZIP: j.Site.ZIP}, Window: j.Window, BudgetCents: j.BudgetCents, Currency: j.Currency,
+		Skills: j.Skills, Pool: j.Pool, RadiusMiles: j.RadiusMiles}
+}
+
+// RegisterWorkers adds the platform push/cancel worker. Call before the queue opens.
+func (s *Service) RegisterWorkers(q *queue.Queue) {
+	s.queue = q
+	queue.AddWorker(q, &platformWorker{s: s})
+}
+
+// ApplyPlatformUpdate applies what a platform says happened to one of its
+// jobs. It is idempotent by u.EventID: a repeat changes nothing.
+func (s *Service) ApplyPlatformUpdate(ctx context.Context, platform string, u PlatformUpdate) error {
+	var f fault.Fields
+	f.Check(u.EventID != "", "event_id", "is required")
+	f.Check(u.ExternalID != "", "external_id", "is required")
+	if err := f.Err(); err != nil {
+		return err
+	}
+	sys := Caller{Actor: event.Actor{Kind: event.ActorSystem, ID: platform, Name: u.Technician.Name}, Staff: true}
+	return s.store.InTx(ctx, func(tx *db.Tx) error {
+		if first, err := seenTx(ctx, tx, "platform:"+platform+":"+u.EventID, tx.Now); err != nil || !first {
+			return err
+		}
+		var id string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM jobs WHERE platform = $1 AND external_id = $2`, platform, u.ExternalID).Scan(&id)
+		if err == sql.ErrNoRows {
+			return fault.Errorf(fault.NotFound, "no job on %s with id %q", platform, u.ExternalID)
+		}
+		if err != nil {
+			return db.Translate(err)
+		}
+		_, err = s.actTx(ctx, tx, sys, id, func(tx *db.Tx, st *stored) ([]change, error) { return s.platformTx(ctx, tx, sys, st, u) })
+		return err
+	})
+}
+
+var platformStatus = map[string]Status{PlatformScheduled: Scheduled, PlatformEnRoute: EnRoute, PlatformOnSite: OnSite,
+	PlatformCompleted: Completed, PlatformIncomplete: Incomplete}
+
+func (s *Service) platformTx(ctx context.Context, tx *db.Tx, c Caller, st *stored, u PlatformUpdate) ([]change, error) {
+	var changes []change
+	if u.State == PlatformCancelled || u.State == PlatformDeclined {
+		if !st.Status.Open() || st.Status == EnRoute || st.Status == OnSite {
+			return nil, nil
+		}
+		st.Status, st.Technician = Posted, nil
+		now := tx.Now
+		st.BidDeadline = &now
+		more, err := s.noBidTx(ctx, tx, st)
+		return append([]change{{"Job.PlatformDeclined", map[string]any{"platform": st.Platform, "reason": u.Reason}}}, more...), err
+	}
+	if st.Status == Posted && u.State != PlatformSent {
+		tech := u.Technician
+		st.Technician = &tech
+		ch, err := s.giveTx(ctx, tx, c, st, "")
+		if err != nil {
+			return nil, err
+		}
+		changes = append(append(changes, change{"Job.Awarded", map[string]any{"platform": st.Platform, "technician": tech.Name}}), ch...)
+	}
+	to, ok := platformStatus[u.State]
+	if !ok || st.Status == to || !st.Status.CanMove(to) {
+		return changes, nil // accepted, sent, or old news
+	}
+	switch to {
+	case Scheduled:
+		st.Appointment = u.Appointment
+		return append(changes, change{"Job.Scheduled", map[string]any{"appointment": u.Appointment}}), move(st.Job, to, "")
+	case EnRoute:
+		at := tx.Now
+		st.Times.EnRouteAt = &at
+		return append(changes, change{"Job.EnRoute", nil}), move(st.Job, to, "")
+	case OnSite:
+		at := tx.Now
+		st.Times.OnSiteAt = &at
+		_, _, err := s.workOrders.AdvanceTx(ctx, tx, workorder.Caller{Actor: c.Actor}, st.WorkOrderID, workorder.InProgress, "", nil)
+		return append(changes, change{"Job.OnSite", nil}), errorsJoin(err, move(st.Job, to, ""))
+	case Completed:
+		code := u.ResultCode
+		if code == "" {
+			code = "other"
+		}
+		more, err := s.completeTx(ctx, tx, c, st, JobCompletion{ResultCode: code, Notes: u.Notes, PartsUsed: nonNilParts(u.PartsUsed),
+			PartsUnused: []PartUse{}, ReturnTracking: u.ReturnTracking, UnitCondition: u.UnitCondition})
+		return append(changes, more...), err
+	}
+	reason := u.Reason
+	if reason == "" {
+		reason = "cannot_complete"
+	}
+	more, err := s.incompleteTx(ctx, tx, c, st, IncompleteInput{Reason: reason, NextStep: "escalate", Notes: u.Notes})
+	return append(changes, more...), err
+}
+
+func errorsJoin(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// PollPlatforms reads the state of every open job on a platform and applies
+// it, for platforms whose webhooks may be missed. It returns how many jobs
+// it read.
+func (s *Service) PollPlatforms(ctx context.Context) (int, error) {
+	rows, err := s.store.Read.QueryContext(ctx, `SELECT platform, external_id FROM jobs WHERE platform <> '' AND external_id <> ''
+		AND status IN ('posted', 'awarded', 'scheduled', 'en_route', 'on_site') LIMIT 1000`)
+	type ref struct{ platform, ext string }
+	refs, err := db.Collect(rows, err, func(r *sql.Rows) (ref, error) {
+		var x ref
+		return x, r.Scan(&x.platform, &x.ext)
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, x := range refs {
+		p := s.platform(x.platform)
+		if p == nil {
+			continue
+		}
+		u, err := p.Poll(ctx, x.ext)
+		if err != nil {
+			continue // one platform's trouble must not stop the others; the next poll tries again
+		}
+		if u.ExternalID == "" {
+			u.ExternalID = x.ext
+		}
+		if u.EventID == "" {
+			u.EventID = "poll:" + x.ext + ":" + u.State
+		}
+		if err := s.ApplyPlatformUpdate(ctx, x.platform, u); err != nil && !fault.Is(err, fault.Conflict) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
