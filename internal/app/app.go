@@ -72,6 +72,7 @@ func (a *App) build(ctx context.Context, qcfg queue.Config, extend []func(*App))
 	}
 	a.Queue = queue.New(a.Store, qcfg)
 	a.Events = event.NewBus(a.Queue)
+	a.Events.StaffOnly(staffOnlyEvents...)
 	a.Auth = auth.New(a.Store, secret, auth.WithLogger(a.Log))
 	a.Providers = provider.New(a.Store, a.Events)
 	a.WorkOrders = workorder.New(a.Store, a.Events, a.Providers)

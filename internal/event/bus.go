@@ -75,9 +75,36 @@ func (s *subscriber) wants(typ string) bool {
 
 // Bus records events and fans them out to subscribers through the queue.
 type Bus struct {
-	q    *queue.Queue
-	mu   sync.RWMutex
-	subs []*subscriber // in subscription order, so fan-out is deterministic
+	q         *queue.Queue
+	mu        sync.RWMutex
+	subs      []*subscriber // in subscription order, so fan-out is deterministic
+	staffOnly []string      // type patterns of events kept from providers
+}
+
+// StaffOnly names event types (exact, "Prefix.*" or "*") that providers
+// never see: bids and offers name other contractors, ops alerts and
+// internal notes are the company's own. The composition root names them
+// once for every area; like Subscribe, it must be called before the queue
+// opens.
+func (b *Bus) StaffOnly(patterns ...string) {
+	if b.q.Client() != nil {
+		panic("event: StaffOnly after the queue opened")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.staffOnly = append(b.staffOnly, patterns...)
+}
+
+// isStaffOnly reports whether events of type typ are kept from providers.
+func (b *Bus) isStaffOnly(typ string) bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, p := range b.staffOnly {
+		if Matches(p, typ) {
+			return true
+		}
+	}
+	return false
 }
 
 // NewBus returns a bus whose deliveries run on q. It registers the delivery
@@ -141,12 +168,13 @@ func (b *Bus) Record(ctx context.Context, tx *db.Tx, e Event) (Event, error) {
 	if e.WorkOrderID == "" && e.SubjectType == WorkOrderSubject {
 		e.WorkOrderID = e.SubjectID
 	}
+	e.StaffOnly = e.StaffOnly || b.isStaffOnly(e.Type)
 	err := tx.QueryRowContext(ctx, `INSERT INTO events
-		(id, type, subject_type, subject_id, provider_id, actor_kind, actor_id, actor_name, payload, at, work_order_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq`,
+		(id, type, subject_type, subject_id, provider_id, actor_kind, actor_id, actor_name, payload, at, work_order_id, staff_only)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq`,
 		e.ID, e.Type, e.SubjectType, e.SubjectID, sql.NullString{String: e.ProviderID, Valid: e.ProviderID != ""},
 		e.Actor.Kind, e.Actor.ID, e.Actor.Name, string(e.Payload), db.T(e.At),
-		sql.NullString{String: e.WorkOrderID, Valid: e.WorkOrderID != ""}).Scan(&e.Seq)
+		sql.NullString{String: e.WorkOrderID, Valid: e.WorkOrderID != ""}, e.StaffOnly).Scan(&e.Seq)
 	if err != nil {
 		return Event{}, db.Translate(fmt.Errorf("record event %s: %w", e.Type, err))
 	}

@@ -72,7 +72,11 @@ type Event struct {
 	// that the work order's timeline shows it. Record fills it for work
 	// order subjects.
 	WorkOrderID string
-	Actor       Actor
+	// StaffOnly keeps the event from providers: it is left off the
+	// timelines they read and out of their webhooks. Record sets it for
+	// the types named with Bus.StaffOnly.
+	StaffOnly bool
+	Actor     Actor
 	// Payload is a JSON object with the event's details.
 	Payload json.RawMessage
 	At      time.Time

@@ -19,7 +19,7 @@ const (
 	maxListTypes     = 50
 )
 
-const columns = `seq, id, type, subject_type, subject_id, provider_id, actor_kind, actor_id, actor_name, payload, at, work_order_id`
+const columns = `seq, id, type, subject_type, subject_id, provider_id, actor_kind, actor_id, actor_name, payload, at, work_order_id, staff_only`
 
 // WorkOrderSubject is the subject type of work orders; events about one get
 // its id as WorkOrderID without the caller saying so.
@@ -111,7 +111,7 @@ func query(ctx context.Context, q db.Querier, sqlText string, args ...any) ([]Ev
 			at       db.Time
 		)
 		err := rows.Scan(&e.Seq, &e.ID, &e.Type, &e.SubjectType, &e.SubjectID, &provider,
-			&e.Actor.Kind, &e.Actor.ID, &e.Actor.Name, &payload, &at, &wo)
+			&e.Actor.Kind, &e.Actor.ID, &e.Actor.Name, &payload, &at, &wo, &e.StaffOnly)
 		if err != nil {
 			return nil, db.Translate(fmt.Errorf("read events: %w", err))
 		}

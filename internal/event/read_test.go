@@ -156,3 +156,38 @@ func TestSubscribeMisuse(t *testing.T) {
 	open(t, q)
 	mustPanic("subscribe after open", func() { bus.Subscribe("c", []string{"*"}, noop) })
 }
+
+// A work order's timeline holds the events of the things done for it, and
+// the types named staff-only come back marked so.
+func TestForWorkOrderAndStaffOnly(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		q := newQueue(store)
+		bus := event.NewBus(q)
+		bus.StaffOnly("Bid.*", "Job.Offered")
+		open(t, q)
+		created := workOrderEvent("WorkOrder.Created", "wo-1")
+		created.SubjectType = event.WorkOrderSubject // its own id becomes its work order
+		record(t, store, bus, created)
+		for _, typ := range []string{"Job.Posted", "Job.Offered", "Bid.Placed"} {
+			record(t, store, bus, event.Event{Type: typ, SubjectType: "job", SubjectID: "job-1", WorkOrderID: "wo-1",
+				Actor: event.Actor{Kind: event.ActorContractor, ID: "c-1", Name: "Zane"}})
+		}
+		record(t, store, bus, event.Event{Type: "Job.Posted", SubjectType: "job", SubjectID: "job-2", WorkOrderID: "wo-2",
+			Actor: event.System})
+		evs, err := bus.ForWorkOrder(context.Background(), store.Read, "wo-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range evs {
+			got = append(got, e.Type+"/"+map[bool]string{true: "staff", false: "all"}[e.StaffOnly])
+			if e.WorkOrderID != "wo-1" {
+				t.Fatalf("%s has work order %q", e.Type, e.WorkOrderID)
+			}
+		}
+		want := []string{"WorkOrder.Created/all", "Job.Posted/all", "Job.Offered/staff", "Bid.Placed/staff"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("timeline = %v, want %v", got, want)
+		}
+	})
+}

@@ -43,7 +43,7 @@ func jobOpts() *river.InsertOpts {
 // Most providers poll rather than take webhooks, and for them an event then
 // costs no job at all.
 func (s *Service) hasEndpoints(ctx context.Context, tx *db.Tx, e event.Event) (bool, error) {
-	if e.ProviderID == "" {
+	if e.ProviderID == "" || e.StaffOnly {
 		return false, nil
 	}
 	var n int
@@ -52,7 +52,7 @@ func (s *Service) hasEndpoints(ctx context.Context, tx *db.Tx, e event.Event) (b
 }
 
 func (s *Service) fanOut(ctx context.Context, e event.Event) error {
-	if e.ProviderID == "" {
+	if e.ProviderID == "" || e.StaffOnly {
 		return nil
 	}
 	return s.store.InTx(ctx, func(tx *db.Tx) error {

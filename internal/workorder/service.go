@@ -199,10 +199,26 @@ func (s *Service) load(ctx context.Context, q db.Querier, c Caller, id, suffix s
 	return w, err
 }
 
-// Timeline returns every event of a work order in order.
+// Timeline returns every event of a work order and of what was done for it,
+// in order. A provider's caller sees what providers may: no staff-only
+// events, and contractors as "contractor" without their name or id.
 func (s *Service) Timeline(ctx context.Context, c Caller, id string) ([]event.Event, error) {
 	if _, err := s.Get(ctx, c, id); err != nil {
 		return nil, err
 	}
-	return s.events.ForWorkOrder(ctx, s.store.Read, id)
+	evs, err := s.events.ForWorkOrder(ctx, s.store.Read, id)
+	if err != nil || c.ProviderID == "" {
+		return evs, err
+	}
+	out := evs[:0]
+	for _, e := range evs {
+		if e.StaffOnly {
+			continue
+		}
+		if e.Actor.Kind == event.ActorContractor {
+			e.Actor = event.Actor{Kind: event.ActorContractor}
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
