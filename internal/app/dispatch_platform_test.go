@@ -3,11 +3,13 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/fieldhub/fieldhub/internal/app"
+	"github.com/fieldhub/fieldhub/internal/connector/workmarket/wmfake"
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
 	"github.com/fieldhub/fieldhub/internal/dispatch"
 	"github.com/fieldhub/fieldhub/internal/event"
@@ -107,6 +109,136 @@ func TestDispatchFieldPlatform(t *testing.T) {
 			wo, _ := a.WorkOrders.Get(ctx, workorder.Caller{Actor: sys}, w.ID)
 			if wo.Status != workorder.Completed || wo.Completion.ResultCode != "fixed_parts_replaced" {
 				t.Fatalf("work order %s %+v", wo.Status, wo.Completion)
+			}
+		})
+	}
+}
+
+// TestDispatchPlatformFallback follows a job on the fake WorkMarket under a
+// fake clock through the routing rule's fallback: the platform gives it
+// back and it is re-pushed at the widest radius, nobody accepts and it
+// moves to the fallback pool, nobody accepts there either and it expires.
+// Every re-push leaves exactly one live assignment on WorkMarket.
+func TestDispatchPlatformFallback(t *testing.T) {
+	for _, e := range dbtest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			clock := &fakeClock{now: time.Now().UTC().Truncate(time.Second)}
+			fake := wmfake.New(wmfake.Options{Token: "wm-token", Secret: "wm-secret", Now: clock.Now})
+			srv := httptest.NewServer(fake)
+			t.Cleanup(srv.Close)
+			cfg := testConfig(t, e)
+			cfg.Clock = clock.Now
+			cfg.WorkMarketURL, cfg.WorkMarketToken = srv.URL+wmfake.Prefix, "wm-token:wm-secret"
+			a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{FetchPollInterval: 20 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			if err := a.Queue.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			defer a.Queue.Stop(ctx)
+			sys := event.Actor{Kind: event.ActorSystem, ID: "test"}
+			staff := dispatch.Caller{Actor: sys, Staff: true}
+			prov, err := a.Providers.Create(ctx, provider.Provider{Code: "ACME", Name: "Acme"}, sys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Dispatch.SetRule(ctx, sys, prov.ID, "*", dispatch.Rule{Platform: "workmarket", Pool: "77001",
+				FallbackPool: "77002", NoBidMinutes: 120, RadiusMiles: 30, RadiusStepMiles: 15, MaxRadiusMiles: 45}); err != nil {
+				t.Fatal(err)
+			}
+			w, _, err := a.WorkOrders.Create(ctx, workorder.Caller{Actor: sys}, prov.ID, workorder.Intake{ExternalID: "PO-FALLBACK",
+				ServiceType: "onsite_repair", Priority: "normal", Customer: workorder.Customer{Name: "Clinic", Phone: "+12145550100"},
+				Site:    workorder.Site{Line1: "1 Main", City: "Dallas", State: "TX", ZIP: "75231"},
+				Devices: []workorder.Device{{Model: "GentleMax Pro", Serial: "GMP-1"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := clock.Now().Add(72 * time.Hour)
+			j, err := a.Dispatch.Create(ctx, staff, w.ID, dispatch.JobInput{Kind: "repair", Mode: dispatch.ModeFieldPlatform,
+				BudgetCents: 10000, Window: dispatch.TimeWindow{Start: start, End: start.Add(3 * time.Hour)}}, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// pushed waits for the job's posting other than prev and checks
+			// it is the only live assignment on WorkMarket.
+			pushed := func(prev string) wmfake.Assignment {
+				t.Helper()
+				var ext string
+				dbtest.Eventually(t, "the push", func() bool {
+					got, _ := a.Dispatch.Get(ctx, staff, j.ID)
+					ext = got.ExternalID
+					return ext != "" && ext != prev
+				})
+				var live []wmfake.Assignment
+				dbtest.Eventually(t, "the old posting is voided", func() bool {
+					live = live[:0]
+					for _, as := range fake.Assignments() {
+						if as.Status != "void" && as.Status != "cancelled" {
+							live = append(live, as)
+						}
+					}
+					return len(live) == 1
+				})
+				if live[0].ID != ext {
+					t.Fatalf("live assignment %s, the job's is %s", live[0].ID, ext)
+				}
+				return live[0]
+			}
+			first := pushed("")
+			if want := j.Number + " Repair: GentleMax Pro at Dallas, TX"; first.Title != want || first.SendRadius != 30 {
+				t.Fatalf("first push: title %q radius %d", first.Title, first.SendRadius)
+			}
+
+			// The platform gives the job back: re-pushed at once, wider.
+			if err := a.Dispatch.ApplyPlatformUpdate(ctx, "workmarket", dispatch.PlatformUpdate{EventID: "d1", ExternalID: first.ID,
+				State: dispatch.PlatformDeclined, Reason: "no takers"}); err != nil {
+				t.Fatal(err)
+			}
+			second := pushed(first.ID)
+			if second.SendRadius != 45 || second.Groups[0] != "77001" {
+				t.Fatalf("after the decline: %+v", second)
+			}
+
+			// Nobody accepts at the widest radius: the fallback pool.
+			clock.Add(121 * time.Minute)
+			if n, err := a.Dispatch.Sweep(ctx); err != nil || n != 1 {
+				t.Fatalf("sweep: %d, %v", n, err)
+			}
+			third := pushed(second.ID)
+			if third.Groups[0] != "77002" {
+				t.Fatalf("after the fallback: %+v", third)
+			}
+
+			// Nobody there either: expired, and withdrawn from WorkMarket.
+			clock.Add(121 * time.Minute)
+			if n, err := a.Dispatch.Sweep(ctx); err != nil || n != 1 {
+				t.Fatalf("sweep: %d, %v", n, err)
+			}
+			if got, _ := a.Dispatch.Get(ctx, staff, j.ID); got.Status != dispatch.Expired {
+				t.Fatalf("status %s, want expired", got.Status)
+			}
+			dbtest.Eventually(t, "the last posting is voided", func() bool {
+				for _, as := range fake.Assignments() {
+					if as.Status != "void" {
+						return false
+					}
+				}
+				return true
+			})
+			evs, err := a.WorkOrders.Timeline(ctx, workorder.Caller{Actor: sys}, w.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]int{}
+			for _, ev := range evs {
+				seen[ev.Type]++
+			}
+			if seen["Job.PlatformDeclined"] != 1 || seen["Job.RadiusWidened"] != 1 || seen["Job.PoolChanged"] != 1 ||
+				seen["Job.Expired"] != 1 || seen["Job.Pushed"] != 3 || seen["Job.NoBids"] != 3 {
+				t.Fatalf("timeline: %v", seen)
 			}
 		})
 	}

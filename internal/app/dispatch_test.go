@@ -13,7 +13,6 @@ import (
 	"github.com/fieldhub/fieldhub/internal/contractor"
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
-	"github.com/fieldhub/fieldhub/internal/dispatch"
 	"github.com/fieldhub/fieldhub/internal/event"
 	"github.com/fieldhub/fieldhub/internal/provider"
 	"github.com/fieldhub/fieldhub/internal/queue"
@@ -47,10 +46,16 @@ func addContractor(t *testing.T, a *app.App, name, zip string, radius float64) s
 	return k.ID
 }
 
-func startDispatch(t *testing.T, e db.Engine) dispatchWorld {
+// startDispatch runs the dispatch world; opts change the configuration
+// first (a field platform, say).
+func startDispatch(t *testing.T, e db.Engine, opts ...func(*app.Config)) dispatchWorld {
 	t.Helper()
 	ctx := context.Background()
 	cfg := testConfig(t, e)
+	cfg.ArtifactDir = t.TempDir() // on PostgreSQL there is no data directory to default to
+	for _, o := range opts {
+		o(&cfg)
+	}
 	a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -216,8 +221,14 @@ func TestDispatchMarketplace(t *testing.T) {
 			want(t, bob.do("POST", "/v1/jobs/"+id+"/on-site", nil), 200)
 			want(t, bob.do("POST", "/v1/jobs/"+id+"/checklist", map[string]any{"items": []string{"inspect", "repair"}}), 200)
 			want(t, bob.do("POST", "/v1/jobs/"+id+"/serial-scans", map[string]any{"serial": "GMP-88123", "kind": "install"}), 201)
-			// Artifacts are added through the service here (the bytes' upload route is tested with the artifact store).
-			photo, sig := addArtifacts(t, w, id, w.contractors["Bob"])
+			// The photo and the customer's signature are uploaded as files by the winner.
+			want(t, upload(ann, id, "kind=photo", "image/jpeg", sample(jpegMagic, 2000), false), 404)
+			r = upload(bob, id, "kind=photo", "image/jpeg", sample(jpegMagic, 2000), false)
+			want(t, r, 201)
+			photo := r.json(t)["id"].(string)
+			r = upload(bob, id, "kind=signature", "image/png", sample(pngMagic, 1000), false)
+			want(t, r, 201)
+			sig := r.json(t)["id"].(string)
 			done := map[string]any{"result_code": "fixed_parts_replaced", "notes": "replaced the panel",
 				"parts_used": []map[string]any{{"sku": "PNL-1", "quantity": 1}}, "signature_artifact_id": sig}
 			want(t, bob.do("POST", "/v1/jobs/"+id+"/complete", map[string]any{"result_code": "fixed_parts_replaced", "notes": "x"}), 422)
@@ -231,7 +242,12 @@ func TestDispatchMarketplace(t *testing.T) {
 			done["notes"] = "something else"
 			want(t, bob.do("POST", "/v1/jobs/"+id+"/complete", done), 409)
 			want(t, far.do("POST", "/v1/jobs/"+id+"/complete", done), 404)
-			_ = photo
+			if r := string(bob.do("GET", "/v1/jobs/"+id+"/artifacts", nil).body); !strings.Contains(r, photo) || !strings.Contains(r, sig) {
+				t.Fatalf("the job's artifacts: %s", r)
+			}
+			if c := bob.do("GET", "/v1/jobs/"+id, nil).json(t)["completion"].(map[string]any); c["signature_artifact_id"] != sig {
+				t.Fatalf("completion: %v", c)
+			}
 
 			// The timeline shows every step, and the work order is completed.
 			tl := string(ops.do("GET", "/v1/work-orders/"+woID+"/timeline", nil).body)
@@ -250,23 +266,6 @@ func TestDispatchMarketplace(t *testing.T) {
 			}
 		})
 	}
-}
-
-// addArtifacts records a photo and a signature on a job as its contractor.
-func addArtifacts(t *testing.T, w dispatchWorld, jobID, contractorID string) (string, string) {
-	t.Helper()
-	a := w.app
-	c := dispatch.Caller{Actor: event.Actor{Kind: event.ActorContractor, ID: contractorID}, ContractorID: contractorID}
-	var ids []string
-	for _, kind := range []string{"photo", "signature"} {
-		art, err := a.Dispatch.AddArtifact(context.Background(), c, jobID, dispatch.Artifact{Kind: kind, ContentType: "image/png",
-			Size: 10, SHA256: strings.Repeat("0", 64), Key: "test/" + kind})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, art.ID)
-	}
-	return ids[0], ids[1]
 }
 
 func TestDispatchConcurrentAward(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 	"github.com/fieldhub/fieldhub/internal/connector/workmarket/wmfake"
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
-	"github.com/fieldhub/fieldhub/internal/dispatch"
 	"github.com/fieldhub/fieldhub/internal/event"
 	"github.com/fieldhub/fieldhub/internal/provider"
 	"github.com/fieldhub/fieldhub/internal/queue"
@@ -50,12 +49,15 @@ func startWithWorkMarket(t *testing.T, e db.Engine) (world, *wmfake.Server) {
 	if _, w.acmeKey, err = a.Auth.CreateKey(ctx, acme.ID, "test", auth.System); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Dispatch.SetRule(ctx, sys, acme.ID, "onsite_repair", dispatch.Rule{Platform: "workmarket", Pool: "77001",
-		NoBidMinutes: 120, RadiusMiles: 30, RadiusStepMiles: 15, MaxRadiusMiles: 100}); err != nil {
-		t.Fatal(err)
-	}
 	a.Close()
 	w.base = serve(t, cfg)
+	// The routing rule is set through the API, as ops would.
+	r := signedIn(t, w.base, "ops@test.example").do("PUT", "/v1/dispatch-rules/ACME/onsite_repair", map[string]any{
+		"platform": "workmarket", "pool": "77001", "no_bid_minutes": 120, "radius_miles": 30, "radius_step_miles": 15, "max_radius_miles": 100})
+	want(t, r, 200)
+	if got := r.json(t); got["platform"] != "workmarket" || got["pool"] != "77001" {
+		t.Fatalf("rule set: %s", r.body)
+	}
 	fake.SetWebhook(w.base+"/v1/hooks/workmarket", wmHookSecret)
 	return w, fake
 }
@@ -88,7 +90,7 @@ func TestFieldPlatformWorkMarket(t *testing.T) {
 				t.Fatalf("assignments on WorkMarket: %+v, want one with id %s", as, ext)
 			}
 			a := as[0]
-			if a.Fields[wmfake.FieldJobID] != jobID || !strings.HasPrefix(a.Title, number+" ") || a.FlatPrice != 200 ||
+			if a.Fields[wmfake.FieldJobID] != jobID || a.Title != number+" Repair: GentleMax Pro at Dallas, TX" || a.FlatPrice != 200 ||
 				a.Status != "sent" || len(a.Groups) != 1 || a.Groups[0] != "77001" || a.Instructions != "Bring the E47 kit" {
 				t.Fatalf("assignment = %+v", a)
 			}
@@ -106,7 +108,8 @@ func TestFieldPlatformWorkMarket(t *testing.T) {
 			}
 			j := ops.do("GET", "/v1/jobs/"+jobID, nil).json(t)
 			tech, _ := j["technician"].(map[string]any)
-			if j["status"] != "awarded" || techField(tech, "name") != "Dana Ortiz" || techField(tech, "external_id") != "8823578" {
+			if j["status"] != "awarded" || tech["name"] != "Dana Ortiz" || tech["external_id"] != "8823578" ||
+				tech["email"] != "dana@example.com" || tech["phone"] != "5125550100" {
 				t.Fatalf("after accept: status %v, technician %v", j["status"], j["technician"])
 			}
 
@@ -146,13 +149,4 @@ func TestFieldPlatformWorkMarket(t *testing.T) {
 			}
 		})
 	}
-}
-
-// techField reads a technician's field by its JSON name, or by its Go name
-// while dispatch.PlatformTechnician carries no JSON tags.
-func techField(m map[string]any, name string) any {
-	if v, ok := m[name]; ok {
-		return v
-	}
-	return m[map[string]string{"name": "Name", "external_id": "ExternalID"}[name]]
 }

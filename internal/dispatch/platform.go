@@ -17,7 +17,10 @@ type Platform interface {
 	// Push creates the job on the platform and returns the platform's id for
 	// it. It must be safe to call again for the same JobID after a failure
 	// whose outcome is unknown: adapters pass JobID as the platform's
-	// idempotency or external reference where the platform has one.
+	// idempotency or external reference where the platform has one. A
+	// re-push of the same job (wider radius, another pool) comes only after
+	// Cancel of its previous posting returned, so an adapter that finds a
+	// live posting by JobID never hands back the one being replaced.
 	Push(ctx context.Context, j PlatformJob) (externalID string, err error)
 	// Cancel voids the job on the platform; cancelling one already
 	// cancelled is not an error.
@@ -93,10 +96,10 @@ type PlatformUpdate struct {
 
 // PlatformTechnician is the technician a platform assigned.
 type PlatformTechnician struct {
-	ExternalID string
-	Name       string
-	Phone      string
-	Email      string
+	ExternalID string `json:"external_id,omitempty" doc:"The platform's id for the technician"`
+	Name       string `json:"name,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	Email      string `json:"email,omitempty"`
 }
 
 // PartUse is a part used (or not) on a job.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/event"
@@ -26,8 +27,12 @@ type platformArgs struct {
 	JobID      string `json:"job_id"`
 	Op         string `json:"op"`
 	Platform   string `json:"platform"`
-	ExternalID string `json:"external_id,omitempty"`
-	Series     int64  `json:"series"` // the job's version when queued, so re-pushes are new jobs
+	ExternalID string `json:"external_id,omitempty"` // the posting to cancel (op cancel)
+	// Previous is, on a re-push, the posting it replaces: the push cancels
+	// it first, so the platform never finds it again as this job's live
+	// posting and no separate cancel can void the new one.
+	Previous string `json:"previous,omitempty"`
+	Series   int64  `json:"series"` // the job's version when queued, so re-pushes are new jobs
 }
 
 func (platformArgs) Kind() string { return PlatformJobKind }
@@ -47,24 +52,25 @@ func (s *Service) requestPushTx(ctx context.Context, tx *db.Tx, j *Job, rule Rul
 }
 
 // repushTx asks for the job on the platform again (wider radius, another
-// pool): the old posting is cancelled there and a new push queued.
+// pool). One queued push first cancels the old posting there, then pushes:
+// in that order, the platform cannot hand back the old posting as the new.
 func (s *Service) repushTx(ctx context.Context, tx *db.Tx, j *Job) ([]change, error) {
-	if j.ExternalID != "" {
-		if err := s.queuePlatform(ctx, tx, j, opCancel); err != nil {
-			return nil, err
-		}
-		j.ExternalID = ""
-	}
-	return []change{{"Job.PushRequested", map[string]any{"platform": j.Platform, "pool": j.Pool, "radius_miles": j.RadiusMiles}}},
-		s.queuePlatform(ctx, tx, j, opPush)
+	prev := j.ExternalID
+	j.ExternalID = ""
+	return []change{{"Job.PushRequested", map[string]any{"platform": j.Platform, "pool": j.Pool, "radius_miles": j.RadiusMiles,
+			"replaces": prev}}},
+		s.insertPlatform(ctx, tx, platformArgs{JobID: j.ID, Op: opPush, Platform: j.Platform, Previous: prev, Series: j.Version})
 }
 
 func (s *Service) queuePlatform(ctx context.Context, tx *db.Tx, j *Job, op string) error {
+	return s.insertPlatform(ctx, tx, platformArgs{JobID: j.ID, Op: op, Platform: j.Platform, ExternalID: j.ExternalID, Series: j.Version})
+}
+
+func (s *Service) insertPlatform(ctx context.Context, tx *db.Tx, a platformArgs) error {
 	if s.queue == nil {
 		return fault.Errorf(fault.Internal, "dispatch has no queue")
 	}
-	return s.queue.Insert(ctx, tx, platformArgs{JobID: j.ID, Op: op, Platform: j.Platform, ExternalID: j.ExternalID, Series: j.Version},
-		&river.InsertOpts{MaxAttempts: 12, UniqueOpts: river.UniqueOpts{ByArgs: true}})
+	return s.queue.Insert(ctx, tx, a, &river.InsertOpts{MaxAttempts: 12, UniqueOpts: river.UniqueOpts{ByArgs: true}})
 }
 
 type platformWorker struct {
@@ -83,6 +89,13 @@ func (w *platformWorker) Work(ctx context.Context, job *river.Job[platformArgs])
 	if a.Op == opCancel {
 		return p.Cancel(ctx, a.ExternalID, "withdrawn by fieldhub")
 	}
+	if a.Previous != "" {
+		// Cancelled even when the job has moved on meanwhile: nothing else
+		// knows the old posting any more.
+		if err := p.Cancel(ctx, a.Previous, "re-posted by fieldhub"); err != nil {
+			return err
+		}
+	}
 	sys := Caller{Actor: event.Actor{Kind: event.ActorSystem, ID: a.Platform}, Staff: true}
 	j, err := s.Get(ctx, sys, a.JobID)
 	if err != nil || j.Status != Posted || j.ExternalID != "" {
@@ -93,8 +106,13 @@ func (w *platformWorker) Work(ctx context.Context, job *river.Job[platformArgs])
 		return err
 	}
 	_, err = s.act(ctx, sys, a.JobID, func(tx *db.Tx, st *stored) ([]change, error) {
-		if st.ExternalID != "" {
+		if st.ExternalID == ext {
 			return nil, nil
+		}
+		if st.ExternalID != "" || st.Status != Posted {
+			// Pushed twice, or the job moved on while the push was out: the
+			// new posting must not stay live on the platform.
+			return nil, s.insertPlatform(ctx, tx, platformArgs{JobID: st.ID, Op: opCancel, Platform: a.Platform, ExternalID: ext, Series: st.Version})
 		}
 		st.ExternalID = ext
 		return []change{{"Job.Pushed", map[string]any{"platform": a.Platform, "external_id": ext}}}, nil
@@ -103,10 +121,27 @@ func (w *platformWorker) Work(ctx context.Context, job *river.Job[platformArgs])
 }
 
 func platformJob(j *Job) PlatformJob {
-	return PlatformJob{JobID: j.ID, Number: j.Number, Title: j.Kind + " " + j.Number, Description: j.Instructions,
+	return PlatformJob{JobID: j.ID, Number: j.Number, Title: jobTitle(j), Description: j.Instructions,
 		Instructions: j.Instructions, Kind: j.Kind, Site: PlatformSite{Line1: j.Site.Line1, Line2: j.Site.Line2, City: j.Site.City,
 			State: j.Site.State, ZIP: j.Site.ZIP}, Window: j.Window, BudgetCents: j.BudgetCents, Currency: j.Currency,
 		Skills: j.Skills, Pool: j.Pool, RadiusMiles: j.RadiusMiles}
+}
+
+// jobTitle says what the job is, for people browsing a platform: the kind,
+// the unit and the town ("Repair: GentleMax Pro at Dallas, TX"). Platforms
+// put the job number in front themselves.
+func jobTitle(j *Job) string {
+	t := strings.ReplaceAll(j.Kind, "_", " ")
+	if t != "" {
+		t = strings.ToUpper(t[:1]) + t[1:]
+	}
+	if len(j.Devices) > 0 && j.Devices[0].Model != "" {
+		t += ": " + j.Devices[0].Model
+	}
+	if place := strings.Trim(j.Site.City+", "+j.Site.State, ", "); place != "" {
+		t += " at " + place
+	}
+	return t
 }
 
 // RegisterWorkers adds the platform push/cancel worker. Call before the queue opens.

@@ -17,10 +17,10 @@ import (
 // widen, and for field platforms which platform and pool, with the pool to
 // fall back to when nobody accepts even at the widest radius.
 type Rule struct {
-	NoBidMinutes    int     `json:"no_bid_minutes" minimum:"0" maximum:"10080" doc:"How long to wait for a bid before widening; default 120"`
-	RadiusMiles     float64 `json:"radius_miles" minimum:"0" maximum:"500" doc:"First search radius; default 25"`
-	RadiusStepMiles float64 `json:"radius_step_miles" minimum:"0" maximum:"500" doc:"Widening per step; default 15"`
-	MaxRadiusMiles  float64 `json:"max_radius_miles" minimum:"0" maximum:"500" doc:"Widest radius; default 100"`
+	NoBidMinutes    int     `json:"no_bid_minutes" required:"false" minimum:"0" maximum:"10080" doc:"How long to wait for a bid before widening; default 120"`
+	RadiusMiles     float64 `json:"radius_miles" required:"false" minimum:"0" maximum:"500" doc:"First search radius; default 25"`
+	RadiusStepMiles float64 `json:"radius_step_miles" required:"false" minimum:"0" maximum:"500" doc:"Widening per step; default 15"`
+	MaxRadiusMiles  float64 `json:"max_radius_miles" required:"false" minimum:"0" maximum:"500" doc:"Widest radius; default 100"`
 	Platform        string  `json:"platform,omitempty" maxLength:"60" doc:"Field platform for field_platform jobs"`
 	Pool            string  `json:"pool,omitempty" maxLength:"100" doc:"The platform's talent pool"`
 	FallbackPool    string  `json:"fallback_pool,omitempty" maxLength:"100" doc:"The pool tried when nobody in Pool accepts at the widest radius"`
