@@ -100,11 +100,16 @@ func (a *API) dispatchRoutes() {
 	register(a, huma.Operation{
 		OperationID: "list-work-order-jobs", Method: http.MethodGet, Path: "/v1/work-orders/{id}/jobs", Tags: tags,
 		Summary: "A work order's jobs",
-	}, func(ctx context.Context, in *woIDInput) (*listOutput[*dispatch.Job], error) {
+	}, func(ctx context.Context, in *struct {
+		ID     string `path:"id" doc:"Work order id"`
+		Cursor string `query:"cursor"`
+		Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+	}) (*listOutput[*dispatch.Job], error) {
 		if _, err := a.woAccess(ctx, in.ID, "list-work-order-jobs", false, jobRead); err != nil {
 			return nil, err
 		}
-		items, next, err := a.Dispatch.List(ctx, dispatch.Caller{Staff: true}, dispatch.Filter{WorkOrderID: in.ID, Limit: 200})
+		items, next, err := a.Dispatch.List(ctx, dispatch.Caller{Staff: true},
+			dispatch.Filter{WorkOrderID: in.ID, Cursor: in.Cursor, Limit: in.Limit})
 		if err != nil {
 			return nil, err
 		}

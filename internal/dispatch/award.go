@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/db"
@@ -36,6 +37,10 @@ func (s *Service) Award(ctx context.Context, c Caller, jobID, bidID string) (*Jo
 		}
 		if b.Status != BidActive {
 			return nil, fault.Errorf(fault.Conflict, "the bid is %s", b.Status)
+		}
+		// The bidder may have been suspended or gone on hold since bidding.
+		if err := s.available(ctx, tx, b.ContractorID, st.Window.Start); err != nil {
+			return nil, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE bids SET status = 'won', version = version + 1, updated_at = $1 WHERE id = $2`,
 			db.T(tx.Now), b.ID); err != nil {
@@ -98,14 +103,9 @@ func (s *Service) Assign(ctx context.Context, c Caller, jobID, contractorID stri
 		if slices.Contains(st.Excluded, contractorID) {
 			return nil, fault.Errorf(fault.Conflict, "that contractor backed out of job %s", st.Number)
 		}
-		k, err := s.contractors.GetTx(ctx, tx, contractorID)
-		if fault.Is(err, fault.NotFound) {
+		if err := s.available(ctx, tx, contractorID, st.Window.Start); fault.Is(err, fault.NotFound) {
 			return nil, fieldErr("contractor_id", "no such contractor")
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := k.Available(st.Window.Start); err != nil {
+		} else if err != nil {
 			return nil, err
 		}
 		if st.Status == Expired {
@@ -122,4 +122,14 @@ func (s *Service) Assign(ctx context.Context, c Caller, jobID, contractorID stri
 			auth.Audit(ctx, tx, tx.Now, auth.AuditEntry{ActorKind: c.Actor.Kind, ActorID: c.Actor.ID, Action: "job.assigned",
 				Subject: "job:" + jobID, Detail: map[string]any{"contractor_id": contractorID}})
 	})
+}
+
+// available checks that a contractor may take new work on the day on:
+// active and not on hold (a 409 saying why otherwise).
+func (s *Service) available(ctx context.Context, tx *db.Tx, contractorID string, on time.Time) error {
+	k, err := s.contractors.GetTx(ctx, tx, contractorID)
+	if err != nil {
+		return err
+	}
+	return k.Available(on)
 }

@@ -92,6 +92,9 @@ func (s *Service) PlaceBid(ctx context.Context, c Caller, jobID string, in BidIn
 		if err := biddingOpen(st.Job, tx.Now); err != nil {
 			return err
 		}
+		if err := s.available(ctx, tx, c.ContractorID, st.Window.Start); err != nil {
+			return err
+		}
 		b := &Bid{ID: uuid.Must(uuid.NewV7()).String(), JobID: jobID, ContractorID: c.ContractorID, Status: BidActive,
 			PriceCents: in.PriceCents, Currency: st.Currency, ETA: in.ETA.UTC(), Notes: in.Notes, Version: 1, CreatedAt: tx.Now, UpdatedAt: tx.Now}
 		_, err = tx.ExecContext(ctx, `INSERT INTO bids (`+bidColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,

@@ -42,6 +42,12 @@ func (s *Service) Backout(ctx context.Context, c Caller, jobID, reason string) (
 			return nil, err
 		}
 		st.Status = Posted // awarded/scheduled → posted is legal: the re-post
+		if st.Mode == ModeDirect {
+			// A direct job takes no bids: it waits, posted without offers or
+			// a deadline, for staff to assign someone else.
+			return []change{{"Job.BackedOut", map[string]any{"contractor_id": who, "reason": reason, "alert": "ops",
+				"next": "assign another contractor"}}}, nil
+		}
 		changes, err := s.repostTx(ctx, tx, st)
 		return append([]change{{"Job.BackedOut", map[string]any{"contractor_id": who, "reason": reason}}}, changes...), err
 	})
@@ -152,7 +158,13 @@ func (s *Service) noBidTx(ctx context.Context, tx *db.Tx, st *stored) ([]change,
 			return append([]change{alert, widened}, more...), err
 		}
 		more, err := s.repostTx(ctx, tx, st)
-		return append([]change{alert, widened}, more[1:]...), err
+		if err != nil {
+			return nil, err
+		}
+		if len(more) > 0 {
+			more = more[1:] // the re-post's own Job.Reposted: the widening says it
+		}
+		return append([]change{alert, widened}, more...), nil
 	}
 	if st.Mode == ModeFieldPlatform && rule.FallbackPool != "" && st.Pool != rule.FallbackPool {
 		st.Pool = rule.FallbackPool

@@ -1,0 +1,91 @@
+package app_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/fieldhub/fieldhub/internal/db/dbtest"
+)
+
+// TestDispatchGuards: providers read their work order's timeline without
+// bids, offers or contractors' names; a suspended or held contractor can
+// neither bid nor win; a direct job given back waits for staff instead of
+// being offered around; a work order's jobs page like every list.
+func TestDispatchGuards(t *testing.T) {
+	for _, e := range dbtest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			w := startDispatch(t, e)
+			ops := signedIn(t, w.base, "ops@test.example")
+			ann, bob, cat := signedIn(t, w.base, "ann@c.example"), signedIn(t, w.base, "bob@c.example"), signedIn(t, w.base, "cat@c.example")
+			provider := newClient(t, w.base, w.acmeKey)
+			woID := newWorkOrder(t, w.world, "PO-GUARDS")
+
+			r := ops.do("POST", "/v1/work-orders/"+woID+"/jobs", jobBody(true))
+			want(t, r, 201)
+			id := r.json(t)["id"].(string)
+			bid := func(c *client) response {
+				return c.do("POST", "/v1/jobs/"+id+"/bids", map[string]any{"price_cents": 20000, "eta": "2026-12-01T15:30:00Z"})
+			}
+			want(t, bid(bob), 201)
+			r = bid(cat)
+			want(t, r, 201)
+			catBid := r.json(t)["id"].(string)
+
+			// Ann goes on holiday over the window: her bid is refused.
+			want(t, ann.do("POST", "/v1/contractor/me/holds", map[string]any{"from": "2026-12-01T00:00:00Z",
+				"to": "2026-12-02T00:00:00Z", "reason": "vacation"}), 201)
+			want(t, bid(ann), 409)
+
+			// Cat is suspended after bidding: her bid cannot win.
+			want(t, ops.do("POST", "/v1/contractors/"+w.contractors["Cat"]+"/suspend", map[string]any{"note": "insurance lapsed"}), 200)
+			want(t, ops.do("POST", "/v1/jobs/"+id+"/award", map[string]any{"bid_id": catBid}), 409)
+
+			// The provider's timeline: the job, but no bids, offers or names.
+			r = provider.do("GET", "/v1/work-orders/"+woID+"/timeline", nil)
+			want(t, r, 200)
+			body := string(r.body)
+			if !strings.Contains(body, `"Job.Posted"`) {
+				t.Fatalf("provider timeline lacks the job: %s", body)
+			}
+			for _, hidden := range []string{"Bid.", "Job.Offered", "Contractor.", `"Bob"`, `"Cat"`, w.contractors["Bob"]} {
+				if strings.Contains(body, hidden) {
+					t.Fatalf("provider timeline shows %q: %s", hidden, body)
+				}
+			}
+			r = ops.do("GET", "/v1/work-orders/"+woID+"/timeline", nil)
+			if !strings.Contains(string(r.body), `"Bid.Placed"`) {
+				t.Fatalf("staff timeline lacks the bids: %s", r.body)
+			}
+
+			// A direct job given back is posted again for staff, offered to nobody.
+			direct := jobBody(false)
+			direct["mode"] = "direct"
+			r = ops.do("POST", "/v1/work-orders/"+woID+"/jobs", direct)
+			want(t, r, 201)
+			did := r.json(t)["id"].(string)
+			want(t, ops.do("POST", "/v1/jobs/"+did+"/assign", map[string]any{"contractor_id": w.contractors["Bob"]}), 200)
+			r = bob.do("POST", "/v1/jobs/"+did+"/backout", map[string]any{"reason": "van broke down"})
+			want(t, r, 200)
+			if got := r.json(t); got["status"] != "posted" || got["bid_deadline"] != nil {
+				t.Fatalf("after backout: %s", r.body)
+			}
+			want(t, ann.do("GET", "/v1/jobs/"+did, nil), 404)
+			want(t, bob.do("GET", "/v1/jobs/"+did, nil), 404)
+
+			// The work order's two jobs, one page at a time.
+			r = ops.do("GET", "/v1/work-orders/"+woID+"/jobs?limit=1", nil)
+			want(t, r, 200)
+			first := r.json(t)
+			next, _ := first["next_cursor"].(string)
+			if len(list(t, r)) != 1 || next == "" {
+				t.Fatalf("first page: %s", r.body)
+			}
+			r = ops.do("GET", "/v1/work-orders/"+woID+"/jobs?limit=1&cursor="+next, nil)
+			want(t, r, 200)
+			second := list(t, r)
+			if len(second) != 1 || second[0]["id"] == list(t, ops.do("GET", "/v1/work-orders/"+woID+"/jobs?limit=1", nil))[0]["id"] {
+				t.Fatalf("second page: %s", r.body)
+			}
+		})
+	}
+}
