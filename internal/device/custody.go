@@ -47,9 +47,6 @@ func (s *Service) onSerialScanned(ctx context.Context, e event.Event) error {
 func (s *Service) custodyTx(ctx context.Context, tx *db.Tx, e event.Event, p scanPayload, kind, typ string) error {
 	cid, cname := p.contractor()
 	sig := p.Signature
-	if sig == "" {
-		sig = p.SignatureID
-	}
 	entry := Entry{Type: typ, WorkOrderID: p.WorkOrderID, Ref: p.JobID, EventID: e.ID,
 		Summary: fmt.Sprintf("%s scan by %s", strings.ToUpper(kind[:1])+kind[1:], orDash(cname)),
 		Detail: map[string]any{"scan": kind, "job_id": p.JobID, "contractor_id": cid, "contractor": cname, "at": p.At,

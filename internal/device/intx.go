@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -118,17 +119,22 @@ func (s *Service) RegisterTx(ctx context.Context, tx *db.Tx, by event.Actor, r R
 		return nil, false, err
 	}
 	d, err = s.BySerialTx(ctx, tx, r.Manufacturer, r.Model, r.Serial)
-	if err == nil {
-		if e.Type != "" {
-			_, err = addHistory(ctx, tx, by, d.ID, e)
+	if fault.Is(err, fault.NotFound) {
+		d, err = s.createTx(ctx, tx, by, r, e)
+		if !errors.Is(err, errTaken) {
+			return d, err == nil, err
 		}
-		return d, false, err
+		// A concurrent registration of the serial committed first: it is
+		// the device, as if it had been there when we looked.
+		d, err = s.BySerialTx(ctx, tx, r.Manufacturer, r.Model, r.Serial)
 	}
-	if !fault.Is(err, fault.NotFound) {
+	if err != nil {
 		return nil, false, err
 	}
-	d, err = s.createTx(ctx, tx, by, r, e)
-	return d, err == nil, err
+	if e.Type != "" {
+		_, err = addHistory(ctx, tx, by, d.ID, e)
+	}
+	return d, false, err
 }
 
 // createTx inserts a new device for a validated registration.

@@ -37,7 +37,8 @@ func dueAt(dueOn string) (time.Time, error) {
 // Assign lends a loaner from the region's pool to a work order's customer:
 // the named device, or the free loaner that has waited longest. A work
 // order that already has an open loan in the region gets that loaner again
-// (created is false). When no loaner is free the shortage is recorded
+// (created is false), also when two requests for it race: one loan is made
+// and both answer with it. When no loaner is free the shortage is recorded
 // (Loaner.Shortage, for ops) and the request is a conflict saying so.
 func (s *Service) Assign(ctx context.Context, c Caller, in LoanRequest) (d *Device, created bool, err error) {
 	in.Region = strings.ToUpper(strings.TrimSpace(in.Region))
@@ -94,15 +95,8 @@ func (s *Service) customerOf(ctx context.Context, c Caller, workOrderID string) 
 }
 
 func (s *Service) assignTx(ctx context.Context, tx *db.Tx, by event.Actor, in LoanRequest, due time.Time, customer string) (*Device, bool, error) {
-	var existing string
-	err := tx.QueryRowContext(ctx, `SELECT device_id FROM device_loans WHERE work_order_id = $1 AND region = $2 AND returned_at IS NULL
-		ORDER BY assigned_at LIMIT 1`, in.WorkOrderID, in.Region).Scan(&existing)
-	if err == nil && (in.DeviceID == "" || in.DeviceID == existing) {
-		d, err := s.GetTx(ctx, tx, existing)
+	if d, err := s.openLoanTx(ctx, tx, in); d != nil || err != nil {
 		return d, false, err
-	}
-	if err = db.Translate(err); err != nil && !fault.Is(err, fault.NotFound) {
-		return nil, false, err
 	}
 	d, err := s.pick(ctx, tx, in)
 	if err != nil {
@@ -110,10 +104,22 @@ func (s *Service) assignTx(ctx context.Context, tx *db.Tx, by event.Actor, in Lo
 	}
 	loan := Loan{ID: uuid.Must(uuid.NewV7()).String(), WorkOrderID: in.WorkOrderID, Customer: customer, Region: in.Region,
 		DueOn: in.DueOn, AssignedAt: tx.Now, dueAt: due}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO device_loans (id, device_id, work_order_id, customer, region, due_on, due_at, assigned_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, loan.ID, d.ID, loan.WorkOrderID, loan.Customer, loan.Region, loan.DueOn,
-		db.T(due), db.T(tx.Now)); err != nil {
+	// A concurrent request for the same work order and region may have
+	// lent a loaner since the check above: the index on open loans per
+	// work order and region lets one insert through, and this one (after
+	// waiting for the other to commit) inserts nothing and answers with
+	// that loan. DO NOTHING keeps the PostgreSQL transaction usable.
+	res, err := tx.ExecContext(ctx, `INSERT INTO device_loans (id, device_id, work_order_id, customer, region, due_on, due_at, assigned_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`, loan.ID, d.ID, loan.WorkOrderID, loan.Customer, loan.Region, loan.DueOn,
+		db.T(due), db.T(tx.Now))
+	if err != nil {
 		return nil, false, db.Translate(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		if other, err := s.openLoanTx(ctx, tx, in); other != nil || err != nil {
+			return other, false, err
+		}
+		return nil, false, fault.Errorf(fault.Conflict, "loaner %s was lent by another request at the same time; ask again", d.Serial)
 	}
 	if customer != "" {
 		d.Location = "at customer " + customer
@@ -127,6 +133,28 @@ func (s *Service) assignTx(ctx context.Context, tx *db.Tx, by event.Actor, in Lo
 	d.Loan = &loan
 	_, err = s.record(ctx, tx, by, d, "Loaner.Assigned", loan.WorkOrderID, map[string]any{"loan": loan})
 	return d, true, err
+}
+
+// openLoanTx returns the loaner the work order already has out in the
+// region, or nil when it has none. Asking for another loaner by name while
+// one is out is a conflict: a work order holds one loan per region.
+func (s *Service) openLoanTx(ctx context.Context, tx *db.Tx, in LoanRequest) (*Device, error) {
+	var existing string
+	err := tx.QueryRowContext(ctx, `SELECT device_id FROM device_loans WHERE work_order_id = $1 AND region = $2 AND returned_at IS NULL
+		ORDER BY assigned_at LIMIT 1`, in.WorkOrderID, in.Region).Scan(&existing)
+	if err = db.Translate(err); fault.Is(err, fault.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.GetTx(ctx, tx, existing)
+	if err != nil || in.DeviceID == "" || in.DeviceID == existing {
+		return d, err
+	}
+	return nil, &fault.Error{Code: fault.Conflict,
+		Message: fmt.Sprintf("work order %s already has loaner %s out in region %s; return it before lending another", in.WorkOrderID, d.Serial, in.Region),
+		Detail:  map[string]any{"device_id": d.ID, "region": in.Region}}
 }
 
 // pick locks the named loaner, or the free loaner of the region that has

@@ -63,13 +63,15 @@ func (s *Service) Inspect(ctx context.Context, c Caller, id string, passed bool,
 				Detail: map[string]any{"status": d.Status}}
 		}
 		var loanID, workOrderID string
+		// The loan this inspection closes is the latest returned one not yet
+		// inspected: an older loan's inspection is history, never rewritten.
 		err = tx.QueryRowContext(ctx, `SELECT id, work_order_id FROM device_loans WHERE device_id = $1 AND returned_at IS NOT NULL
-			ORDER BY returned_at DESC, id DESC LIMIT 1`, d.ID).Scan(&loanID, &workOrderID)
+			AND inspected_at IS NULL ORDER BY returned_at DESC, id DESC LIMIT 1`, d.ID).Scan(&loanID, &workOrderID)
 		if err != nil && err != sql.ErrNoRows {
 			return db.Translate(err)
 		}
 		if loanID != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE device_loans SET inspected_at = $1, inspection_passed = $2 WHERE id = $3`,
+			if _, err := tx.ExecContext(ctx, `UPDATE device_loans SET inspected_at = $1, inspection_passed = $2 WHERE id = $3 AND inspected_at IS NULL`,
 				db.T(tx.Now), passed, loanID); err != nil {
 				return db.Translate(err)
 			}

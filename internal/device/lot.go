@@ -2,6 +2,7 @@ package device
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/fieldhub/fieldhub/internal/db"
@@ -105,7 +106,10 @@ func (s *Service) lotUnitTx(ctx context.Context, tx *db.Tx, c Caller, lot Lot, r
 	d, err := s.BySerialTx(ctx, tx, r.Manufacturer, r.Model, r.Serial)
 	if fault.Is(err, fault.NotFound) {
 		d, err = s.createTx(ctx, tx, c.Actor, r, e)
-		return d, err == nil, err
+		if !errors.Is(err, errTaken) {
+			return d, err == nil, err
+		}
+		d, err = s.BySerialTx(ctx, tx, r.Manufacturer, r.Model, r.Serial) // registered concurrently
 	}
 	if err != nil {
 		return nil, false, err

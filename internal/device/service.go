@@ -3,6 +3,7 @@ package device
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -50,6 +51,9 @@ func (s *Service) Create(ctx context.Context, c Caller, n NewDevice) (*Device, e
 		}
 		var err error
 		out, err = s.createTx(ctx, tx, c.Actor, r, Entry{WorkOrderID: n.WorkOrderID})
+		if errors.Is(err, errTaken) {
+			return duplicate(r.Manufacturer, r.Model, r.Serial)
+		}
 		return err
 	})
 	return out, err

@@ -3,6 +3,7 @@ package device
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -75,6 +76,15 @@ func (s *Service) load(ctx context.Context, q db.Querier, id, suffix string) (*D
 	return d, err
 }
 
+// errTaken marks an insert that found the serial registered already: by a
+// concurrent transaction that committed first, since callers looked before.
+var errTaken = errors.New("serial already registered")
+
+// insert writes a new device. A serial already registered inserts nothing
+// and is errTaken: ON CONFLICT DO NOTHING (no target, so the expression
+// index on lower(manufacturer), lower(model), serial needs no repeating)
+// waits for a concurrent registration to commit and leaves the transaction
+// usable, so the caller can read the winner's row.
 func insert(ctx context.Context, tx *db.Tx, d *Device) error {
 	attrs, err := json.Marshal(d.Attributes)
 	if err != nil {
@@ -84,15 +94,18 @@ func insert(ctx context.Context, tx *db.Tx, d *Device) error {
 	if d.ParentID != "" {
 		parent = d.ParentID
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO devices (id, serial, model, manufacturer, status, owner_kind, owner_name, location,
+	res, err := tx.ExecContext(ctx, `INSERT INTO devices (id, serial, model, manufacturer, status, owner_kind, owner_name, location,
 		parent_id, loaner, resale, region, attributes, version, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14) ON CONFLICT DO NOTHING`,
 		d.ID, d.Serial, d.Model, d.Manufacturer, string(d.Status), d.Owner.Kind, d.Owner.Name, d.Location,
 		parent, d.Loaner, d.Resale, d.Region, string(attrs), db.T(d.CreatedAt))
-	if db.IsUniqueViolation(err) {
-		return duplicate(d.Manufacturer, d.Model, d.Serial)
+	if err != nil {
+		return db.Translate(err)
 	}
-	return db.Translate(err)
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return errTaken
+	}
+	return nil
 }
 
 // duplicate is the 409 for a serial that is already registered.

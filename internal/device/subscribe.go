@@ -84,42 +84,45 @@ func (s *Service) onWorkOrderCreated(ctx context.Context, e event.Event) error {
 }
 
 // scanPayload is what the device master reads of Job.SerialScanned. Dispatch
-// owns the event; every key but serial is optional, and a few spellings
-// are accepted for the scan kind and the signature.
+// owns the event: scan_kind is the scan (pickup, delivery, install) and by
+// names who scanned. The payload's kind is the job's kind (repair,
+// loaner_delivery, ...), never the scan's, so it is not read: a scan
+// without scan_kind is dropped rather than guessed from the job.
 type scanPayload struct {
 	Serial       string          `json:"serial"`
 	Model        string          `json:"model"`
 	Manufacturer string          `json:"manufacturer"`
-	Kind         string          `json:"kind"`
-	ScanKind     string          `json:"scanPayloadkind"`
+	ScanKind     string          `json:"scan_kind"`
 	JobID        string          `json:"job_id"`
 	WorkOrderID  string          `json:"work_order_id"`
+	By           string          `json:"by"`
 	Contractor   json.RawMessage `json:"contractor"`
 	ContractorID string          `json:"contractor_id"`
 	At           string          `json:"at"`
 	Signature    string          `json:"signature_artifact_id"`
-	SignatureID  string          `json:"signature_id"`
 	Location     string          `json:"location"`
 }
 
 func (p scanPayload) kind() string {
-	k := p.ScanKind
-	if k == "" {
-		k = p.Kind
-	}
-	return strings.ToLower(strings.TrimSpace(k))
+	return strings.ToLower(strings.TrimSpace(p.ScanKind))
 }
 
-// contractor reads "contractor" as a name or as {id, name}.
+// contractor reads "contractor" as a name or as {id, name}; without a
+// name, who scanned is "by". The event's actor is the account that
+// scanned, not the contractor's record, so it never stands in for the id.
 func (p scanPayload) contractor() (id, name string) {
+	var o struct{ ID, Name string }
 	var s string
 	if json.Unmarshal(p.Contractor, &s) == nil {
-		return p.ContractorID, s
+		o.Name = s
+	} else {
+		_ = json.Unmarshal(p.Contractor, &o)
 	}
-	var o struct{ ID, Name string }
-	_ = json.Unmarshal(p.Contractor, &o)
 	if o.ID == "" {
 		o.ID = p.ContractorID
 	}
-	return o.ID, o.Name
+	if o.Name == "" {
+		o.Name = p.By
+	}
+	return o.ID, strings.TrimSpace(o.Name)
 }
