@@ -21,7 +21,7 @@ type Config struct {
 
 	// Outside systems; each connector is off until its URL is set.
 	WorkMarketURL           string `name:"workmarket-url" env:"FIELDHUB_WORKMARKET_URL" help:"Base URL of the WorkMarket API (e.g. https://api.workmarket.com/api/v1); empty turns the connector off."`
-	WorkMarketToken         string `name:"workmarket-token" env:"FIELDHUB_WORKMARKET_TOKEN" help:"WorkMarket API access token."`
+	WorkMarketToken         string `name:"workmarket-token" env:"FIELDHUB_WORKMARKET_TOKEN" help:"WorkMarket API access token, or token:secret to exchange for one."`
 	WorkMarketWebhookSecret string `name:"workmarket-webhook-secret" env:"FIELDHUB_WORKMARKET_WEBHOOK_SECRET" help:"Shared secret WorkMarket's webhooks must carry."`
 	JiraURL                 string `name:"jira-url" env:"FIELDHUB_JIRA_URL" help:"Base URL of the Jira Cloud site (https://your-site.atlassian.net); empty turns issue-tracker sync off."`
 	JiraEmail               string `name:"jira-email" env:"FIELDHUB_JIRA_EMAIL" help:"Jira account e-mail for basic auth with an API token."`
