@@ -2,90 +2,51 @@ package app_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"io/fs"
 	"mime/multipart"
-	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/fieldhub/fieldhub/internal/app"
-	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
-	"github.com/fieldhub/fieldhub/internal/event"
-	"github.com/fieldhub/fieldhub/internal/provider"
-	"github.com/fieldhub/fieldhub/internal/queue"
 )
 
-// startArtifacts is a running server whose artifacts go to a directory of
-// the test's own, with staff, two contractors (Ann and Bob) and a provider.
-func startArtifacts(t *testing.T, e db.Engine) (w dispatchWorld, dir string) {
-	t.Helper()
-	ctx := context.Background()
-	cfg := testConfig(t, e)
-	cfg.ArtifactDir = filepath.Join(t.TempDir(), "artifacts")
-	a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	acme, err := a.Providers.Create(ctx, provider.Provider{Code: "ACME", Name: "Acme"}, event.Actor{Kind: event.ActorSystem, ID: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w = dispatchWorld{app: a, contractors: map[string]string{}}
-	for _, u := range []auth.NewUser{
-		{Kind: auth.KindStaff, Email: "viewer@test.example", Name: "Viewer", Roles: []auth.Role{auth.RoleViewer}},
-		{Kind: auth.KindStaff, Email: "ops@test.example", Name: "Ops", Roles: []auth.Role{auth.RoleOps, auth.RoleCSR}},
-	} {
-		u.Password = "correct horse battery staple"
-		if _, err := a.Auth.CreateUser(ctx, u, auth.System); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, w.acmeKey, err = a.Auth.CreateKey(ctx, acme.ID, "test", auth.System); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"Ann", "Bob"} {
-		w.contractors[name] = addContractor(t, a, name, "75231", 50)
-	}
-	w.base = serve(t, cfg)
-	return w, cfg.ArtifactDir
+// artifactWorld is a running server whose artifacts go to a directory of
+// the test's own, with two contractors, Ann and Bob.
+type artifactWorld struct {
+	*install
+	dir         string
+	contractors map[string]string // name → contractor id
 }
 
-// upload POSTs body to a job's artifacts. A nil length hides the size
-// (chunked), so the server cannot refuse it before reading.
+func startArtifacts(t *testing.T, e db.Engine) artifactWorld {
+	t.Helper()
+	w := artifactWorld{dir: filepath.Join(t.TempDir(), "artifacts"), contractors: map[string]string{}}
+	w.install = startServerWith(t, e, setup{
+		config: func(cfg *app.Config) { cfg.ArtifactDir = w.dir },
+		seed: func(a *app.App) {
+			for _, name := range []string{"Ann", "Bob"} {
+				w.contractors[name] = addContractor(t, a, name, "75231", 50)
+			}
+		}})
+	return w
+}
+
+// upload POSTs body to a job's artifacts. With chunked the size is hidden,
+// so the server cannot refuse it before reading.
 func upload(c *client, jobID, query, contentType string, body []byte, chunked bool, headers ...string) response {
 	c.t.Helper()
 	var rd io.Reader = bytes.NewReader(body)
 	if chunked {
 		rd = io.MultiReader(rd)
 	}
-	req, err := http.NewRequest("POST", c.base+"/v1/jobs/"+jobID+"/artifacts?"+query, rd)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", contentType)
-	if c.key != "" {
-		req.Header.Set("Authorization", "Bearer "+c.key)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return response{res.StatusCode, res.Header, b}
+	return c.send("POST", "/v1/jobs/"+jobID+"/artifacts?"+query, contentType, rd, headers...)
 }
 
 // sample is a file of n bytes that starts as the format head says.
@@ -143,11 +104,11 @@ func multipartFile(t *testing.T, contentType string, data []byte) (string, []byt
 func TestJobArtifacts(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
-			w, dir := startArtifacts(t, e)
-			ops, viewer := signedIn(t, w.base, "ops@test.example"), signedIn(t, w.base, "viewer@test.example")
-			ann, bob := signedIn(t, w.base, "ann@c.example"), signedIn(t, w.base, "bob@c.example")
-			artifactAccess(t, w, dir, ops, viewer, ann, bob)
-			artifactRetry(t, w, dir, ops)
+			w := startArtifacts(t, e)
+			ops, viewer := w.login(t, "ops@test.example"), w.login(t, "viewer@test.example")
+			ann, bob := w.login(t, "ann@c.example"), w.login(t, "bob@c.example")
+			artifactAccess(t, w, ops, viewer, ann, bob)
+			artifactRetry(t, w, ops)
 		})
 	}
 }
@@ -155,7 +116,7 @@ func TestJobArtifacts(t *testing.T) {
 // artifactAccess: the awarded contractor uploads a photo and a signature;
 // another contractor gets 404, a viewer 403; wrong types 422, too large
 // 413 with nothing kept; staff download the bytes back identical.
-func artifactAccess(t *testing.T, w dispatchWorld, dir string, ops, viewer, ann, bob *client) {
+func artifactAccess(t *testing.T, w artifactWorld, ops, viewer, ann, bob *client) {
 	woID := newWorkOrder(t, w.world, "PO-ARTIFACTS")
 	r := ops.do("POST", "/v1/work-orders/"+woID+"/jobs", jobBody(true))
 	want(t, r, 201)
@@ -209,14 +170,11 @@ func artifactAccess(t *testing.T, w dispatchWorld, dir string, ops, viewer, ann,
 	for _, chunked := range []bool{false, true} {
 		r = upload(bob, id, "kind=signature", "image/png", big, chunked)
 		want(t, r, 413)
-		var p struct {
-			Extra map[string]any `json:"extra"`
-		}
-		if json.Unmarshal(r.body, &p); p.Extra["limit"] != float64(2<<20) {
+		if extra, _ := r.json(t)["extra"].(map[string]any); extra["limit"] != float64(2<<20) {
 			t.Fatalf("413 body: %s", r.body)
 		}
 	}
-	if n := stored(t, dir); n != 2 {
+	if n := stored(t, w.dir); n != 2 {
 		t.Fatalf("%d files kept, want 2", n)
 	}
 
@@ -250,7 +208,7 @@ func artifactAccess(t *testing.T, w dispatchWorld, dir string, ops, viewer, ann,
 // artifactRetry: an upload larger than the idempotency middleware's body
 // limit still goes through with an Idempotency-Key, and a retry of the same
 // bytes is the same artifact, not a copy.
-func artifactRetry(t *testing.T, w dispatchWorld, dir string, ops *client) {
+func artifactRetry(t *testing.T, w artifactWorld, ops *client) {
 	woID := newWorkOrder(t, w.world, "PO-RETRY")
 	id := ops.do("POST", "/v1/work-orders/"+woID+"/jobs", jobBody(true)).json(t)["id"].(string)
 	doc := sample("%PDF-1.7\n", 3<<20)
@@ -265,7 +223,7 @@ func artifactRetry(t *testing.T, w dispatchWorld, dir string, ops *client) {
 	jpeg := sample(jpegMagic, 1000)
 	want(t, upload(ops, id, "kind=photo", "image/jpeg", jpeg, false), 201)
 	want(t, upload(ops, id, "kind=document", "image/jpeg", jpeg, false), 201)
-	if n := stored(t, dir); n != 2+3 {
+	if n := stored(t, w.dir); n != 2+3 {
 		t.Fatalf("%d files kept, want 5", n)
 	}
 	if n := len(list(t, ops.do("GET", "/v1/jobs/"+id+"/artifacts", nil))); n != 3 {

@@ -3,18 +3,14 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/fieldhub/fieldhub/internal/app"
 	"github.com/fieldhub/fieldhub/internal/contractor"
-	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
-	"github.com/fieldhub/fieldhub/internal/queue"
 )
 
 func TestContractorAPI(t *testing.T) {
@@ -42,12 +38,7 @@ func problemFields(t *testing.T, r response) []string {
 }
 
 func contractorAPI(t *testing.T, w world) {
-	signedIn := func(email string) *client {
-		c := newClient(t, w.base, "")
-		want(t, c.signIn(email, w.adminPassword), http.StatusSeeOther)
-		return c
-	}
-	ops, viewer := signedIn("ops@test.example"), signedIn("viewer@test.example")
+	ops, viewer := w.login(t, "ops@test.example"), w.login(t, "viewer@test.example")
 	profile := func(name, zip string) map[string]any {
 		return map[string]any{"kind": "person", "name": name, "trades": []string{"field_tech"}, "skills": []string{"laser"},
 			"service_area": map[string]any{"home_zip": zip, "radius_miles": 40}, "capacity_per_day": 3}
@@ -175,7 +166,7 @@ func contractorAPI(t *testing.T, w world) {
 	})
 
 	t.Run("an account without a profile has no /me", func(t *testing.T) {
-		zane := signedIn("zane@test.example")
+		zane := w.login(t, "zane@test.example")
 		want(t, zane.do("GET", "/v1/contractor/me", nil), 404)
 	})
 }
@@ -184,15 +175,7 @@ func contractorAPI(t *testing.T, w world) {
 // a Dallas job several bidders.
 func TestDemoContractors(t *testing.T) {
 	ctx := context.Background()
-	cfg := testConfig(t, db.SQLite)
-	a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	if err := a.LoadDemo(ctx, io.Discard); err != nil {
-		t.Fatal(err)
-	}
+	a := demoApp(t)
 	for _, email := range []string{"zane.ortiz@contractor.example", "quinn.reeves@contractor.example"} {
 		u, err := a.Auth.UserByEmail(ctx, email)
 		if err != nil {

@@ -4,90 +4,32 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"net/http/httptest"
-
-	"github.com/fieldhub/fieldhub/internal/app"
-	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
 	"github.com/fieldhub/fieldhub/internal/event"
-	"github.com/fieldhub/fieldhub/internal/provider"
-	"github.com/fieldhub/fieldhub/internal/queue"
 )
 
-// devClock is the installation's clock, moved by the test. It starts three
-// days in the past so that moving it a few days on never passes the real
-// expiry of the test's sign-in sessions.
-type devClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *devClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *devClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
-
-// devWorld is a served installation with staff of each role that matters
-// to devices, a provider key and a contractor.
+// devWorld is a served installation under a clock the test moves, with
+// clients for the roles that matter to devices.
 type devWorld struct {
-	a                      *app.App
-	base                   string
-	clock                  *devClock
+	*install
 	acme                   *client
 	depot, viewer, finance *client
 	contractor             *client
 }
 
-const devPassword = "correct horse battery staple"
-
+// startDevices serves an installation whose clock starts three days in the
+// past, so that moving it a few days on never passes the real expiry of
+// the test's sign-in sessions.
 func startDevices(t *testing.T, e db.Engine) devWorld {
 	t.Helper()
-	ctx := context.Background()
-	clock := &devClock{now: time.Now().UTC().Add(-72 * time.Hour).Truncate(time.Second)}
-	cfg := testConfig(t, e)
-	cfg.Clock = clock.Now
-	a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{FetchPollInterval: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	acme, err := a.Providers.Create(ctx, provider.Provider{Code: "ACME", Name: "Acme"}, event.System)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range []auth.NewUser{
-		{Kind: auth.KindStaff, Email: "dana@test.example", Name: "Dana Depot", Roles: []auth.Role{auth.RoleDepot}},
-		{Kind: auth.KindStaff, Email: "viewer@test.example", Name: "Viewer", Roles: []auth.Role{auth.RoleViewer}},
-		{Kind: auth.KindStaff, Email: "fin@test.example", Name: "Fin", Roles: []auth.Role{auth.RoleFinance}},
-		{Kind: auth.KindContractor, Email: "zane@test.example", Name: "Zane"},
-	} {
-		u.Password = devPassword
-		if _, err := a.Auth.CreateUser(ctx, u, auth.System); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, key, err := a.Auth.CreateKey(ctx, acme.ID, "test", auth.System)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler(app.ServeConfig{}))
-	t.Cleanup(srv.Close)
-	if err := a.Queue.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.Queue.Stop(ctx) })
-	signed := func(email string) *client {
-		c := newClient(t, srv.URL, "")
-		want(t, c.signIn(email, devPassword), 303)
-		return c
-	}
-	return devWorld{a: a, base: srv.URL, clock: clock, acme: newClient(t, srv.URL, key),
-		depot: signed("dana@test.example"), viewer: signed("viewer@test.example"), finance: signed("fin@test.example"),
-		contractor: signed("zane@test.example")}
+	in := startServerWith(t, e, setup{clock: newClock(time.Now().Add(-72 * time.Hour)), inProcess: true})
+	return devWorld{install: in, acme: newClient(t, in.base, in.acmeKey), depot: in.login(t, "dana@test.example"),
+		viewer: in.login(t, "viewer@test.example"), finance: in.login(t, "fin@test.example"),
+		contractor: in.login(t, "zane@test.example")}
 }
 
 // order creates a depot-with-loaner work order for a customer's laser.
@@ -103,13 +45,14 @@ func (w devWorld) order(t *testing.T, externalID, serial string) string {
 	return r.json(t)["id"].(string)
 }
 
-// scan records a field scan as dispatch does, in a transaction of its own.
+// scan records a field scan as dispatch does (its Job.SerialScanned
+// payload), in a transaction of its own.
 func (w devWorld) scan(t *testing.T, workOrderID, serial, kind string) {
 	t.Helper()
-	payload, _ := json.Marshal(map[string]any{"serial": serial, "kind": kind, "job_id": "job-" + kind, "contractor": "Zane Ortiz",
-		"at": w.clock.Now(), "signature_artifact_id": "sig-1"})
-	err := w.a.Store.InTx(context.Background(), func(tx *db.Tx) error {
-		_, err := w.a.Events.Record(context.Background(), tx, event.Event{Type: "Job.SerialScanned", SubjectType: "Job",
+	payload, _ := json.Marshal(map[string]any{"serial": serial, "scan_kind": kind, "job_id": "job-" + kind, "by": "Zane Ortiz",
+		"work_order_id": workOrderID, "at": w.clock.Now(), "signature_artifact_id": "sig-1"})
+	err := w.app.Store.InTx(context.Background(), func(tx *db.Tx) error {
+		_, err := w.app.Events.Record(context.Background(), tx, event.Event{Type: "Job.SerialScanned", SubjectType: "Job",
 			SubjectID: "job-" + kind, WorkOrderID: workOrderID, Actor: event.Actor{Kind: event.ActorContractor, ID: "c1", Name: "Zane Ortiz"},
 			Payload: payload})
 		return err
@@ -134,32 +77,10 @@ func (w devWorld) bySerial(t *testing.T, serial, status string) map[string]any {
 	return found
 }
 
+// historyTypes are the entry types of a device's history, oldest first.
 func historyTypes(t *testing.T, c *client, id string) []string {
 	t.Helper()
-	var out []string
-	for _, h := range list(t, c.do("GET", "/v1/devices/"+id+"/history?limit=200", nil)) {
-		out = append(out, h["type"].(string))
-	}
-	return out
-}
-
-func woEvents(t *testing.T, c *client, id string) []string {
-	t.Helper()
-	var out []string
-	for _, e := range list(t, c.do("GET", "/v1/work-orders/"+id+"/timeline", nil)) {
-		out = append(out, e["type"].(string))
-	}
-	return out
-}
-
-func occurrences(list []string, s string) int {
-	n := 0
-	for _, v := range list {
-		if v == s {
-			n++
-		}
-	}
-	return n
+	return itemTypes(t, c.do("GET", "/v1/devices/"+id+"/history?limit=200", nil))
 }
 
 func wantStatus(t *testing.T, c *client, id, status string) {
@@ -213,13 +134,13 @@ func loanerRoundTrip(t *testing.T, w devWorld) {
 	w.scan(t, woID, "PW-1", "pickup")
 	w.bySerial(t, "PW-1", "in_transit_to_depot")
 	dbtest.Eventually(t, "loaner delivery on its history", func() bool {
-		return occurrences(historyTypes(t, w.viewer, loanerID), "custody.delivery") == 1
+		return count(historyTypes(t, w.viewer, loanerID), "custody.delivery") == 1
 	})
 	wantStatus(t, w.viewer, loanerID, "assigned_loaner")
 
 	// Reminders under the installation's clock, each at most once.
 	sweep := func() int {
-		n, err := w.a.Devices.Sweep(ctx)
+		n, err := w.app.Devices.Sweep(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,9 +166,9 @@ func loanerRoundTrip(t *testing.T, w devWorld) {
 	}
 	w.clock.Set(dueAt.Add(26 * time.Hour))
 	sweep()
-	events := woEvents(t, w.viewer, woID)
+	events := timelineTypes(t, w.viewer, woID)
 	for typ, n := range map[string]int{"Loaner.Assigned": 1, "Loaner.ReminderDue": 1, "Loaner.Overdue": 2, "Loaner.OverdueBillable": 2} {
-		if got := occurrences(events, typ); got != n {
+		if got := count(events, typ); got != n {
 			t.Errorf("%s on the timeline %d times, want %d: %v", typ, got, n, events)
 		}
 	}
@@ -288,21 +209,10 @@ func loanerRoundTrip(t *testing.T, w devWorld) {
 			t.Errorf("loaner history %q lacks %s", got, h)
 		}
 	}
-	events = woEvents(t, w.viewer, woID)
+	events = timelineTypes(t, w.viewer, woID)
 	for _, typ := range []string{"Loaner.Returned", "Loaner.Inspected", "Device.StatusChanged", "Device.Registered"} {
-		if occurrences(events, typ) == 0 {
+		if count(events, typ) == 0 {
 			t.Errorf("timeline lacks %s: %v", typ, events)
-		}
-	}
-}
-
-// wantRefusal checks a problem's status and that it names each field.
-func wantRefusal(t *testing.T, r response, status int, parts ...string) {
-	t.Helper()
-	want(t, r, status)
-	for _, p := range parts {
-		if !strings.Contains(string(r.body), p) {
-			t.Errorf("problem does not mention %s: %s", p, r.body)
 		}
 	}
 }
@@ -419,7 +329,7 @@ func deviceRefusals(t *testing.T, w devWorld) {
 			"due_on": "2001-01-01"}), 422, "body.work_order_id", "body.due_on")
 		wantRefusal(t, w.depot.do("POST", "/v1/loaners/assign", map[string]any{"work_order_id": woID, "region": "DFW", "due_on": due,
 			"device_id": id}), 409, "not a loaner")
-		if occurrences(woEvents(t, w.viewer, woID), "Loaner.Shortage") != 1 {
+		if count(timelineTypes(t, w.viewer, woID), "Loaner.Shortage") != 1 {
 			t.Fatal("the shortage did not reach the work order's timeline")
 		}
 	})
@@ -438,7 +348,7 @@ func deviceRefusals(t *testing.T, w devWorld) {
 	})
 	t.Run("history is append-only", func(t *testing.T) {
 		for _, q := range []string{`UPDATE device_history SET summary = 'rewritten'`, `DELETE FROM device_history`} {
-			if _, err := w.a.Store.Write.ExecContext(context.Background(), q); err == nil {
+			if _, err := w.app.Store.Write.ExecContext(context.Background(), q); err == nil {
 				t.Errorf("%s succeeded", q)
 			}
 		}

@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,12 +12,8 @@ import (
 	"time"
 
 	"github.com/fieldhub/fieldhub/internal/app"
-	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
-	"github.com/fieldhub/fieldhub/internal/event"
-	"github.com/fieldhub/fieldhub/internal/provider"
-	"github.com/fieldhub/fieldhub/internal/queue"
 )
 
 // world is what a test sets up before the server starts.
@@ -32,77 +27,22 @@ type world struct {
 }
 
 // testConfig is an installation on a fresh database of engine e, logging
-// only errors.
+// only errors. A SQLite database starts as a copy of one migrated once per
+// test process (see sqliteTemplate); a PostgreSQL one starts empty.
 func testConfig(tb testing.TB, e db.Engine) app.Config {
 	tb.Helper()
 	dbc := dbtest.Config(tb, e)
+	if e == db.SQLite {
+		copyTemplate(tb, dbc.DataDir)
+	}
 	return app.Config{DataDir: dbc.DataDir, DatabaseURL: dbc.DatabaseURL, LogLevel: "error", LogFormat: "text"}
 }
 
-// startServer sets up an installation on engine e, starts the real server
-// on a free port and stops it when the test ends.
+// startServer sets up the standard installation on engine e and runs the
+// real server (app.Serve) on a free port until the test ends.
 func startServer(t *testing.T, e db.Engine) world {
 	t.Helper()
-	ctx := context.Background()
-	cfg := testConfig(t, e)
-
-	a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := event.Actor{Kind: event.ActorSystem, ID: "test"}
-	acme, err := a.Providers.Create(ctx, provider.Provider{Code: "ACME", Name: "Acme"}, sys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := a.Providers.Create(ctx, provider.Provider{Code: "OTHER", Name: "Other Co"}, sys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := world{adminEmail: "admin@test.example", adminPassword: "correct horse battery staple"}
-	for _, u := range []auth.NewUser{
-		{Kind: auth.KindStaff, Email: w.adminEmail, Name: "Admin", Roles: []auth.Role{auth.RoleAdmin}},
-		{Kind: auth.KindStaff, Email: "viewer@test.example", Name: "Viewer", Roles: []auth.Role{auth.RoleViewer}},
-		{Kind: auth.KindStaff, Email: "ops@test.example", Name: "Ops", Roles: []auth.Role{auth.RoleOps, auth.RoleCSR}},
-		{Kind: auth.KindContractor, Email: "zane@test.example", Name: "Zane"},
-	} {
-		u.Password = w.adminPassword
-		if _, err := a.Auth.CreateUser(ctx, u, auth.System); err != nil {
-			t.Fatal(err)
-		}
-	}
-	k, key, err := a.Auth.CreateKey(ctx, acme.ID, "test", auth.System)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.acmeKey, w.acmeKeyID = key, k.ID
-	if _, w.otherKey, err = a.Auth.CreateKey(ctx, other.ID, "test", auth.System); err != nil {
-		t.Fatal(err)
-	}
-	a.Close()
-
-	sctx, cancel := context.WithCancel(ctx)
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- app.Serve(sctx, cfg, app.ServeConfig{Addr: "127.0.0.1:0", ShutdownTimeout: 10 * time.Second},
-			func(addr string) { ready <- addr })
-	}()
-	select {
-	case addr := <-ready:
-		w.base = "http://" + addr
-	case err := <-done:
-		t.Fatalf("server did not start: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("server did not start in time")
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return w
+	return startServerWith(t, e, setup{}).world
 }
 
 type client struct {
@@ -126,13 +66,21 @@ type response struct {
 
 func (r response) json(t *testing.T) map[string]any {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("body is not a JSON object: %v\n%s", err, r.body)
-	}
-	return m
+	return decode[map[string]any](t, r)
 }
 
+// decode reads r's body as JSON into a T.
+func decode[T any](t *testing.T, r response) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(r.body, &v); err != nil {
+		t.Fatalf("body is not a JSON %T: %v\n%s", v, err, r.body)
+	}
+	return v
+}
+
+// do sends a request with body (nil, a string as is, or anything else as
+// JSON) and the header pairs in headers.
 func (c *client) do(method, path string, body any, headers ...string) response {
 	c.t.Helper()
 	var rd io.Reader
@@ -144,12 +92,23 @@ func (c *client) do(method, path string, body any, headers ...string) response {
 		buf, _ := json.Marshal(b)
 		rd = bytes.NewReader(buf)
 	}
-	req, err := http.NewRequest(method, c.base+path, rd)
+	contentType := ""
+	if rd != nil {
+		contentType = "application/json"
+	}
+	return c.send(method, path, contentType, rd, headers...)
+}
+
+// send sends a request with the client's key, contentType (when not
+// empty) and the header pairs in headers, which may override it.
+func (c *client) send(method, path, contentType string, body io.Reader, headers ...string) response {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, body)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if c.key != "" {
 		req.Header.Set("Authorization", "Bearer "+c.key)

@@ -1,22 +1,16 @@
 package app_test
 
 import (
-	"context"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/fieldhub/fieldhub/internal/app"
-	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/connector/jira"
 	"github.com/fieldhub/fieldhub/internal/connector/jira/jirafake"
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
-	"github.com/fieldhub/fieldhub/internal/event"
-	"github.com/fieldhub/fieldhub/internal/provider"
-	"github.com/fieldhub/fieldhub/internal/queue"
 )
 
 const (
@@ -30,47 +24,20 @@ const (
 // admin webhook at the installation.
 func startJira(t *testing.T, e db.Engine) (depotWorld, *jirafake.Server) {
 	t.Helper()
-	ctx := context.Background()
 	fake := jirafake.New(jirafake.Config{Email: jiraEmail, Token: jiraToken, Projects: []string{"DEPOT"}})
 	jsrv := httptest.NewServer(fake)
 	fake.SetBase(jsrv.URL)
 	t.Cleanup(func() { fake.Close(); jsrv.Close() })
 
-	cfg := testConfig(t, e)
-	cfg.JiraURL, cfg.JiraEmail, cfg.JiraToken, cfg.JiraProject, cfg.JiraWebhookSecret =
-		jsrv.URL, jiraEmail, jiraToken, "DEPOT", jiraSecret
-	a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{FetchPollInterval: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if a.Depot.Tracker() == nil || a.Depot.Tracker().Name() != "jira" {
+	in := startServerWith(t, e, setup{inProcess: true, config: func(cfg *app.Config) {
+		cfg.JiraURL, cfg.JiraEmail, cfg.JiraToken, cfg.JiraProject, cfg.JiraWebhookSecret =
+			jsrv.URL, jiraEmail, jiraToken, "DEPOT", jiraSecret
+	}})
+	if tr := in.app.Depot.Tracker(); tr == nil || tr.Name() != "jira" {
 		t.Fatal("FIELDHUB_JIRA_URL is set but the depot has no jira tracker")
 	}
-	acme, err := a.Providers.Create(ctx, provider.Provider{Code: "ACME", Name: "Acme"}, event.System)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Auth.CreateUser(ctx, auth.NewUser{Kind: auth.KindStaff, Email: "dana@test.example", Name: "Dana Depot",
-		Roles: []auth.Role{auth.RoleDepot}, Password: depotPassword}, auth.System); err != nil {
-		t.Fatal(err)
-	}
-	_, key, err := a.Auth.CreateKey(ctx, acme.ID, "test", auth.System)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler(app.ServeConfig{}))
-	t.Cleanup(srv.Close)
-	if err := a.Queue.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.Queue.Stop(ctx) })
-	fake.SetWebhook(srv.URL+"/v1/hooks/jira", jiraSecret)
-
-	w := depotWorld{base: srv.URL, acmeKey: key}
-	w.depot = newClient(t, srv.URL, "")
-	want(t, w.depot.signIn("dana@test.example", depotPassword), 303)
-	return w, fake
+	fake.SetWebhook(in.base+"/v1/hooks/jira", jiraSecret)
+	return depotWorld{install: in, depot: in.login(t, "dana@test.example")}, fake
 }
 
 // TestJiraSync runs depot-ticket sync against a fake Jira Cloud: opening a

@@ -239,8 +239,8 @@ func (s *Server) doTransition(w http.ResponseWriter, r *http.Request) {
 	from := is.Status
 	is.Status = to
 	body := s.issueUpdated(is, from, s.api)
-	s.mu.Unlock()
 	s.deliverAsync(body)
+	s.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -267,8 +267,8 @@ func (s *Server) addCommentAPI(w http.ResponseWriter, r *http.Request) {
 	out := map[string]any{"id": c.ID, "self": s.base + "/rest/api/3/issue/" + is.ID + "/comment/" + c.ID,
 		"author": c.Author, "updateAuthor": c.Author, "body": c.Body, "created": jiraTime(time.Now()),
 		"updated": jiraTime(time.Now()), "jsdPublic": true}
-	s.mu.Unlock()
 	s.deliverAsync(body)
+	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, out)
 }
 

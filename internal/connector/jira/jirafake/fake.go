@@ -5,10 +5,12 @@
 package jirafake
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -75,7 +77,12 @@ type Server struct {
 	hookSecret string
 	hookSeq    int
 	hookErrs   []error
-	pending    sync.WaitGroup
+	// pending counts webhooks sent on their own and not yet answered;
+	// idle is signalled (under hookMu) when it falls to zero. A counter
+	// under a mutex, not a WaitGroup, because API calls may start a
+	// delivery at any time, also while a test waits for the others.
+	pending    int
+	idle       *sync.Cond
 	httpClient *http.Client
 }
 
@@ -97,6 +104,7 @@ func New(cfg Config) *Server {
 		calls:      map[string]int{},
 		api:        User{AccountID: "5b10ac8d82e05b22cc7d4ef5", DisplayName: "fieldhub integration"},
 		httpClient: &http.Client{Timeout: 10 * time.Second}}
+	s.idle = sync.NewCond(&s.hookMu)
 	s.routes()
 	return s
 }
@@ -158,10 +166,16 @@ func (s *Server) Issues() []Issue {
 	return out
 }
 
+// copy is a deep copy, so that a test reading it never shares memory with
+// requests the fake is still serving.
 func (is *Issue) copy() Issue {
 	c := *is
-	c.Labels = append([]string(nil), is.Labels...)
-	c.Comments = append([]Comment(nil), is.Comments...)
+	c.Labels = slices.Clone(is.Labels)
+	c.Description = bytes.Clone(is.Description)
+	c.Comments = slices.Clone(is.Comments)
+	for i := range c.Comments {
+		c.Comments[i].Body = bytes.Clone(c.Comments[i].Body)
+	}
 	return c
 }
 
@@ -207,14 +221,25 @@ func (s *Server) Comment(key, text, by string) error {
 // WebhookErrors returns the errors of webhooks the fake sent on its own
 // (after API changes), for tests that want them all delivered.
 func (s *Server) WebhookErrors() []error {
-	s.pending.Wait()
 	s.hookMu.Lock()
 	defer s.hookMu.Unlock()
+	s.waitIdle()
 	return append([]error(nil), s.hookErrs...)
 }
 
 // Close waits for webhooks still being sent.
-func (s *Server) Close() { s.pending.Wait() }
+func (s *Server) Close() {
+	s.hookMu.Lock()
+	defer s.hookMu.Unlock()
+	s.waitIdle()
+}
+
+// waitIdle waits until no webhook is being sent. The caller holds hookMu.
+func (s *Server) waitIdle() {
+	for s.pending > 0 {
+		s.idle.Wait()
+	}
+}
 
 // status returns the workflow's spelling of name.
 func (s *Server) status(name string) (string, bool) {

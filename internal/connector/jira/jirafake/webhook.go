@@ -91,15 +91,22 @@ func (s *Server) deliver(body []byte) error {
 }
 
 // deliverAsync sends a webhook after an API change, as Jira does some time
-// after answering the request.
+// after answering the request. The caller holds s.mu, so that whoever sees
+// the change (Issue, Issues) and then calls WebhookErrors waits for its
+// webhook too.
 func (s *Server) deliverAsync(body []byte) {
-	s.pending.Add(1)
+	s.hookMu.Lock()
+	s.pending++
+	s.hookMu.Unlock()
 	go func() {
-		defer s.pending.Done()
-		if err := s.deliver(body); err != nil {
-			s.hookMu.Lock()
+		err := s.deliver(body)
+		s.hookMu.Lock()
+		defer s.hookMu.Unlock()
+		if err != nil {
 			s.hookErrs = append(s.hookErrs, err)
-			s.hookMu.Unlock()
+		}
+		if s.pending--; s.pending == 0 {
+			s.idle.Broadcast()
 		}
 	}()
 }
