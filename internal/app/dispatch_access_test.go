@@ -13,9 +13,9 @@ import (
 func TestDispatchAccess(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
-			w := startDispatch(t, e)
-			ops := signedIn(t, w.base, "ops@test.example")
-			ann, bob, far := signedIn(t, w.base, "ann@c.example"), signedIn(t, w.base, "bob@c.example"), signedIn(t, w.base, "far@c.example")
+			w := startDispatch(t, e, nil)
+			ops := w.login(t, "ops@test.example")
+			ann, bob, far := w.login(t, "ann@c.example"), w.login(t, "bob@c.example"), w.login(t, "far@c.example")
 			woID := newWorkOrder(t, w.world, "PO-ACCESS")
 			id := ops.do("POST", "/v1/work-orders/"+woID+"/jobs", jobBody(true)).json(t)["id"].(string)
 			bid := map[string]any{"price_cents": 15000, "eta": "2026-12-01T15:30:00Z"}

@@ -2,29 +2,17 @@ package app_test
 
 import (
 	"context"
-	"io"
 	"testing"
 
-	"github.com/fieldhub/fieldhub/internal/app"
-	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/dispatch"
 	"github.com/fieldhub/fieldhub/internal/event"
-	"github.com/fieldhub/fieldhub/internal/queue"
 )
 
 // TestDemoDispatch loads the demo world and finds a posted job with ranked
 // bids for a coordinator to award, and a job Zane Ortiz won and confirmed.
 func TestDemoDispatch(t *testing.T) {
 	ctx := context.Background()
-	cfg := testConfig(t, db.SQLite)
-	a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	if err := a.LoadDemo(ctx, io.Discard); err != nil {
-		t.Fatal(err)
-	}
+	a := demoApp(t)
 	staff := dispatch.Caller{Actor: event.Actor{Kind: event.ActorSystem, ID: "test"}, Staff: true}
 	jobs, _, err := a.Dispatch.List(ctx, staff, dispatch.Filter{Limit: 50})
 	if err != nil {

@@ -2,11 +2,9 @@ package app_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/fieldhub/fieldhub/internal/app"
 	"github.com/fieldhub/fieldhub/internal/connector/workmarket/wmfake"
 	"github.com/fieldhub/fieldhub/internal/contractor"
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
@@ -21,13 +19,9 @@ import (
 func TestDispatchFlows(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
-			fake := wmfake.New(wmfake.Options{Token: "wm-token", Secret: "wm-secret"})
-			srv := httptest.NewServer(fake)
-			t.Cleanup(srv.Close)
-			w := startDispatch(t, e, func(cfg *app.Config) {
-				cfg.WorkMarketURL, cfg.WorkMarketToken, cfg.WorkMarketWebhookSecret = srv.URL+wmfake.Prefix, "wm-token:wm-secret", wmHookSecret
-			})
-			f := flows{w: w, ops: signedIn(t, w.base, "ops@test.example"), woID: newWorkOrder(t, w.world, "PO-FLOWS")}
+			fake, config := fakeWorkMarket(t, nil)
+			w := startDispatch(t, e, config)
+			f := flows{w: w, ops: w.login(t, "ops@test.example"), woID: newWorkOrder(t, w.world, "PO-FLOWS")}
 			t.Run("rules", f.rules)
 			t.Run("backout", f.backout)
 			t.Run("direct assign", f.assign)
@@ -77,7 +71,7 @@ func (f flows) rules(t *testing.T) {
 	if !strings.Contains(string(r.body), `"field":"body.platform"`) {
 		t.Fatalf("422: %s", r.body)
 	}
-	want(t, signedIn(t, f.w.base, "viewer@test.example").do("PUT", "/v1/dispatch-rules/ACME/*", map[string]any{}), 403)
+	want(t, f.w.login(t, "viewer@test.example").do("PUT", "/v1/dispatch-rules/ACME/*", map[string]any{}), 403)
 	want(t, f.ops.do("PUT", "/v1/dispatch-rules/ACME/onsite_repair", map[string]any{"radius_miles": 40, "no_bid_minutes": 60}), 200)
 	got := f.ops.do("GET", "/v1/dispatch-rules/ACME/onsite_repair", nil).json(t)
 	if got["radius_miles"] != float64(40) || got["no_bid_minutes"] != float64(60) || got["max_radius_miles"] != float64(100) {
@@ -86,7 +80,7 @@ func (f flows) rules(t *testing.T) {
 }
 
 func (f flows) backout(t *testing.T) {
-	ann, bob := signedIn(t, f.w.base, "ann@c.example"), signedIn(t, f.w.base, "bob@c.example")
+	ann, bob := f.w.login(t, "ann@c.example"), f.w.login(t, "bob@c.example")
 	id := f.job(t, true, nil)["id"].(string)
 	bid := map[string]any{"price_cents": 15000, "eta": "2026-12-01T15:30:00Z"}
 	r := ann.do("POST", "/v1/jobs/"+id+"/bids", bid)
@@ -169,7 +163,7 @@ func (f flows) draftAndConfirm(t *testing.T) {
 	patch["window"] = jobBody(false)["window"]
 	want(t, f.ops.do("PATCH", "/v1/jobs/"+id, patch), 409)
 
-	cat := signedIn(t, f.w.base, "cat@c.example")
+	cat := f.w.login(t, "cat@c.example")
 	job := f.assigned(t, "Cat")
 	want(t, cat.do("POST", "/v1/jobs/"+job+"/confirm", map[string]any{"start": "2026-12-01T16:00:00Z", "end": "2026-12-01T15:00:00Z"}), 422)
 	r = cat.do("POST", "/v1/jobs/"+job+"/confirm", map[string]any{"start": "2026-12-01T16:00:00Z", "end": "2026-12-01T17:00:00Z"})
@@ -184,7 +178,7 @@ func (f flows) draftAndConfirm(t *testing.T) {
 }
 
 func (f flows) incomplete(t *testing.T) {
-	cat := signedIn(t, f.w.base, "cat@c.example")
+	cat := f.w.login(t, "cat@c.example")
 	for _, step := range []string{"revisit", "fork_to_depot", "escalate"} {
 		id := f.assigned(t, "Cat")
 		want(t, cat.do("POST", "/v1/jobs/"+id+"/on-site", nil), 200)
@@ -214,7 +208,7 @@ func (f flows) incomplete(t *testing.T) {
 }
 
 func (f flows) hold(t *testing.T) {
-	bob := signedIn(t, f.w.base, "bob@c.example")
+	bob := f.w.login(t, "bob@c.example")
 	id := f.assigned(t, "Bob")
 	want(t, bob.do("POST", "/v1/contractor/me/holds", map[string]any{"from": "2026-11-30T00:00:00Z", "to": "2026-12-03T00:00:00Z",
 		"reason": "vacation"}), 201)

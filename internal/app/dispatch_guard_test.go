@@ -14,9 +14,9 @@ import (
 func TestDispatchGuards(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
-			w := startDispatch(t, e)
-			ops := signedIn(t, w.base, "ops@test.example")
-			ann, bob, cat := signedIn(t, w.base, "ann@c.example"), signedIn(t, w.base, "bob@c.example"), signedIn(t, w.base, "cat@c.example")
+			w := startDispatch(t, e, nil)
+			ops := w.login(t, "ops@test.example")
+			ann, bob, cat := w.login(t, "ann@c.example"), w.login(t, "bob@c.example"), w.login(t, "cat@c.example")
 			provider := newClient(t, w.base, w.acmeKey)
 			woID := newWorkOrder(t, w.world, "PO-GUARDS")
 

@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -13,8 +12,6 @@ import (
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
 	"github.com/fieldhub/fieldhub/internal/dispatch"
 	"github.com/fieldhub/fieldhub/internal/event"
-	"github.com/fieldhub/fieldhub/internal/provider"
-	"github.com/fieldhub/fieldhub/internal/queue"
 	"github.com/fieldhub/fieldhub/internal/workorder"
 )
 
@@ -48,31 +45,13 @@ func TestDispatchFieldPlatform(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := context.Background()
-			cfg := testConfig(t, e)
 			stub := &stubPlatform{}
-			a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{FetchPollInterval: 20 * time.Millisecond},
-				func(a *app.App) { a.Dispatch.AddPlatform(stub) })
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer a.Close()
-			if err := a.Queue.Start(ctx); err != nil {
-				t.Fatal(err)
-			}
-			defer a.Queue.Stop(ctx)
+			a := startServerWith(t, e, setup{inProcess: true,
+				extend: []func(*app.App){func(a *app.App) { a.Dispatch.AddPlatform(stub) }}}).app
 			sys := event.Actor{Kind: event.ActorSystem, ID: "test"}
 			staff := dispatch.Caller{Actor: sys, Staff: true}
-			prov, err := a.Providers.Create(ctx, provider.Provider{Code: "ACME", Name: "Acme"}, sys)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := a.Dispatch.SetRule(ctx, sys, prov.ID, "*", dispatch.Rule{Platform: "stub", Pool: "biomed"}); err != nil {
-				t.Fatal(err)
-			}
-			w, _, err := a.WorkOrders.Create(ctx, workorder.Caller{Actor: sys}, prov.ID, workorder.Intake{ExternalID: "PO-FP",
-				ServiceType: "onsite_repair", Priority: "normal", Customer: workorder.Customer{Name: "Clinic", Phone: "+12145550100"},
-				Site: workorder.Site{Line1: "1 Main", City: "Dallas", State: "TX", ZIP: "75231"}})
-			if err != nil {
+			provID, w := acmeOrder(t, a, "PO-FP")
+			if _, err := a.Dispatch.SetRule(ctx, sys, provID, "*", dispatch.Rule{Platform: "stub", Pool: "biomed"}); err != nil {
 				t.Fatal(err)
 			}
 			start := time.Now().Add(48 * time.Hour).UTC()
@@ -123,37 +102,14 @@ func TestDispatchPlatformFallback(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := context.Background()
-			clock := &fakeClock{now: time.Now().UTC().Truncate(time.Second)}
-			fake := wmfake.New(wmfake.Options{Token: "wm-token", Secret: "wm-secret", Now: clock.Now})
-			srv := httptest.NewServer(fake)
-			t.Cleanup(srv.Close)
-			cfg := testConfig(t, e)
-			cfg.Clock = clock.Now
-			cfg.WorkMarketURL, cfg.WorkMarketToken = srv.URL+wmfake.Prefix, "wm-token:wm-secret"
-			a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{FetchPollInterval: 20 * time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer a.Close()
-			if err := a.Queue.Start(ctx); err != nil {
-				t.Fatal(err)
-			}
-			defer a.Queue.Stop(ctx)
+			clock := newClock(time.Now())
+			fake, config := fakeWorkMarket(t, clock.Now)
+			a := startServerWith(t, e, setup{clock: clock, config: config, inProcess: true}).app
 			sys := event.Actor{Kind: event.ActorSystem, ID: "test"}
 			staff := dispatch.Caller{Actor: sys, Staff: true}
-			prov, err := a.Providers.Create(ctx, provider.Provider{Code: "ACME", Name: "Acme"}, sys)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := a.Dispatch.SetRule(ctx, sys, prov.ID, "*", dispatch.Rule{Platform: "workmarket", Pool: "77001",
+			provID, w := acmeOrder(t, a, "PO-FALLBACK", workorder.Device{Model: "GentleMax Pro", Serial: "GMP-1"})
+			if _, err := a.Dispatch.SetRule(ctx, sys, provID, "*", dispatch.Rule{Platform: "workmarket", Pool: "77001",
 				FallbackPool: "77002", NoBidMinutes: 120, RadiusMiles: 30, RadiusStepMiles: 15, MaxRadiusMiles: 45}); err != nil {
-				t.Fatal(err)
-			}
-			w, _, err := a.WorkOrders.Create(ctx, workorder.Caller{Actor: sys}, prov.ID, workorder.Intake{ExternalID: "PO-FALLBACK",
-				ServiceType: "onsite_repair", Priority: "normal", Customer: workorder.Customer{Name: "Clinic", Phone: "+12145550100"},
-				Site:    workorder.Site{Line1: "1 Main", City: "Dallas", State: "TX", ZIP: "75231"},
-				Devices: []workorder.Device{{Model: "GentleMax Pro", Serial: "GMP-1"}}})
-			if err != nil {
 				t.Fatal(err)
 			}
 			start := clock.Now().Add(72 * time.Hour)
@@ -203,7 +159,7 @@ func TestDispatchPlatformFallback(t *testing.T) {
 			}
 
 			// Nobody accepts at the widest radius: the fallback pool.
-			clock.Add(121 * time.Minute)
+			clock.Advance(121 * time.Minute)
 			if n, err := a.Dispatch.Sweep(ctx); err != nil || n != 1 {
 				t.Fatalf("sweep: %d, %v", n, err)
 			}
@@ -213,7 +169,7 @@ func TestDispatchPlatformFallback(t *testing.T) {
 			}
 
 			// Nobody there either: expired, and withdrawn from WorkMarket.
-			clock.Add(121 * time.Minute)
+			clock.Advance(121 * time.Minute)
 			if n, err := a.Dispatch.Sweep(ctx); err != nil || n != 1 {
 				t.Fatalf("sweep: %d, %v", n, err)
 			}

@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,46 +12,38 @@ import (
 	"github.com/fieldhub/fieldhub/internal/event"
 	"github.com/fieldhub/fieldhub/internal/fault"
 	"github.com/fieldhub/fieldhub/internal/geo"
-	"github.com/fieldhub/fieldhub/internal/provider"
-	"github.com/fieldhub/fieldhub/internal/queue"
 	"github.com/fieldhub/fieldhub/internal/workorder"
 )
 
-// fakeClock is a clock a test moves by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// acmeOrder takes in a work order of ACME's (the fixture's provider) for
+// a repair at a Dallas clinic through the service, as intake would, and
+// returns ACME's id and the order.
+func acmeOrder(t *testing.T, a *app.App, external string, devices ...workorder.Device) (string, *workorder.WorkOrder) {
+	t.Helper()
+	ctx := context.Background()
+	prov, err := a.Providers.Get(ctx, "ACME")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _, err := a.WorkOrders.Create(ctx, workorder.Caller{Actor: event.Actor{Kind: event.ActorSystem, ID: "test"}}, prov.ID,
+		workorder.Intake{ExternalID: external, ServiceType: "onsite_repair", Priority: "normal",
+			Customer: workorder.Customer{Name: "Clinic", Phone: "+12145550100"},
+			Site:     workorder.Site{Line1: "1 Main", City: "Dallas", State: "TX", ZIP: "75231"}, Devices: devices})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return prov.ID, w
 }
 
 func TestDispatchNoBidRule(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := context.Background()
-			clock := &fakeClock{now: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
-			cfg := testConfig(t, e)
-			cfg.Clock = clock.Now
-			a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer a.Close()
+			clock := newClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC))
+			a, _ := buildWith(t, e, setup{clock: clock})
+			populate(t, a, nil)
+			provID, w := acmeOrder(t, a, "PO-SWEEP")
 			sys := event.Actor{Kind: event.ActorSystem, ID: "test"}
-			prov, err := a.Providers.Create(ctx, provider.Provider{Code: "ACME", Name: "Acme"}, sys)
-			if err != nil {
-				t.Fatal(err)
-			}
 			// Near is at the site; Out is a few miles beyond the first radius.
 			site, _ := geo.Lookup("75231")
 			fw, _ := geo.Lookup("76102")
@@ -60,14 +51,8 @@ func TestDispatchNoBidRule(t *testing.T) {
 			near := addContractor(t, a, "Near", "75231", 100)
 			out := addContractor(t, a, "Out", "76102", 100)
 			staff := dispatch.Caller{Actor: sys, Staff: true}
-			if _, err := a.Dispatch.SetRule(ctx, sys, prov.ID, "onsite_repair", dispatch.Rule{NoBidMinutes: 120,
+			if _, err := a.Dispatch.SetRule(ctx, sys, provID, "onsite_repair", dispatch.Rule{NoBidMinutes: 120,
 				RadiusMiles: d - 3, RadiusStepMiles: 10, MaxRadiusMiles: d + 7}); err != nil {
-				t.Fatal(err)
-			}
-			w, _, err := a.WorkOrders.Create(ctx, workorder.Caller{Actor: sys}, prov.ID, workorder.Intake{ExternalID: "PO-SWEEP",
-				ServiceType: "onsite_repair", Priority: "normal", Customer: workorder.Customer{Name: "Clinic", Phone: "+12145550100"},
-				Site: workorder.Site{Line1: "1 Main", City: "Dallas", State: "TX", ZIP: "75231"}})
-			if err != nil {
 				t.Fatal(err)
 			}
 			j, err := a.Dispatch.Create(ctx, staff, w.ID, dispatch.JobInput{Kind: "repair", BudgetCents: 10000,
@@ -86,11 +71,11 @@ func TestDispatchNoBidRule(t *testing.T) {
 			}
 
 			// Before the deadline nothing happens; after it the radius widens.
-			clock.Add(119 * time.Minute)
+			clock.Advance(119 * time.Minute)
 			if n, err := a.Dispatch.Sweep(ctx); err != nil || n != 0 {
 				t.Fatalf("early sweep: %d, %v", n, err)
 			}
-			clock.Add(2 * time.Minute)
+			clock.Advance(2 * time.Minute)
 			if n, err := a.Dispatch.Sweep(ctx); err != nil || n != 1 {
 				t.Fatalf("sweep: %d, %v", n, err)
 			}
@@ -122,7 +107,7 @@ func TestDispatchNoBidRule(t *testing.T) {
 			if n, _ := a.Dispatch.Sweep(ctx); n != 0 {
 				t.Fatal("a second sweep acted again before the new deadline")
 			}
-			clock.Add(121 * time.Minute)
+			clock.Advance(121 * time.Minute)
 			if n, err := a.Dispatch.Sweep(ctx); err != nil || n != 1 {
 				t.Fatalf("expiry sweep: %d, %v", n, err)
 			}

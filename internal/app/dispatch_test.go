@@ -2,11 +2,9 @@ package app_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/fieldhub/fieldhub/internal/app"
 	"github.com/fieldhub/fieldhub/internal/auth"
@@ -14,15 +12,13 @@ import (
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
 	"github.com/fieldhub/fieldhub/internal/event"
-	"github.com/fieldhub/fieldhub/internal/provider"
-	"github.com/fieldhub/fieldhub/internal/queue"
 )
 
-// dispatchWorld is a running server with contractors around Dallas, and
-// a second handle on its database for what has no route here.
+// dispatchWorld is a running installation with contractors around
+// Dallas (Ann, Bob and Cat in range of the fixture's orders, Far in
+// Houston), each with an account <name>@c.example.
 type dispatchWorld struct {
-	world
-	app         *app.App
+	*install
 	contractors map[string]string // name → contractor id
 }
 
@@ -40,89 +36,33 @@ func addContractor(t *testing.T, a *app.App, name, zip string, radius float64) s
 		t.Fatal(err)
 	}
 	if _, err := a.Auth.CreateUser(ctx, auth.NewUser{Kind: auth.KindContractor, Email: strings.ToLower(name) + "@c.example",
-		Name: name, Password: "correct horse battery staple", SubjectID: k.ID}, auth.System); err != nil {
+		Name: name, Password: testPassword, SubjectID: k.ID}, auth.System); err != nil {
 		t.Fatal(err)
 	}
 	return k.ID
 }
 
-// startDispatch runs the dispatch world; opts change the configuration
+// startDispatch serves the dispatch world on engine e, its artifacts in a
+// directory of the test's own; config, when not nil, changes the settings
 // first (a field platform, say).
-func startDispatch(t *testing.T, e db.Engine, opts ...func(*app.Config)) dispatchWorld {
+func startDispatch(t *testing.T, e db.Engine, config func(*app.Config)) dispatchWorld {
 	t.Helper()
-	ctx := context.Background()
-	cfg := testConfig(t, e)
-	cfg.ArtifactDir = t.TempDir() // on PostgreSQL there is no data directory to default to
-	for _, o := range opts {
-		o(&cfg)
-	}
-	a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	sys := event.Actor{Kind: event.ActorSystem, ID: "test"}
-	acme, err := a.Providers.Create(ctx, provider.Provider{Code: "ACME", Name: "Acme"}, sys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := dispatchWorld{world: world{adminEmail: "admin@test.example", adminPassword: "correct horse battery staple"}, app: a,
-		contractors: map[string]string{}}
-	for _, u := range []auth.NewUser{
-		{Kind: auth.KindStaff, Email: w.adminEmail, Name: "Admin", Roles: []auth.Role{auth.RoleAdmin}},
-		{Kind: auth.KindStaff, Email: "viewer@test.example", Name: "Viewer", Roles: []auth.Role{auth.RoleViewer}},
-		{Kind: auth.KindStaff, Email: "ops@test.example", Name: "Ops", Roles: []auth.Role{auth.RoleOps, auth.RoleCSR}},
-	} {
-		u.Password = w.adminPassword
-		if _, err := a.Auth.CreateUser(ctx, u, auth.System); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, w.acmeKey, err = a.Auth.CreateKey(ctx, acme.ID, "test", auth.System); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		name, zip string
-		radius    float64
-	}{{"Ann", "75231", 50}, {"Bob", "75201", 50}, {"Cat", "75206", 50}, {"Far", "77002", 50}} {
-		w.contractors[c.name] = addContractor(t, a, c.name, c.zip, c.radius)
-	}
-	w.base = serve(t, cfg)
+	w := dispatchWorld{contractors: map[string]string{}}
+	w.install = startServerWith(t, e, setup{
+		config: func(cfg *app.Config) {
+			cfg.ArtifactDir = t.TempDir() // on PostgreSQL there is no data directory to default to
+			if config != nil {
+				config(cfg)
+			}
+		},
+		seed: func(a *app.App) {
+			for _, c := range []struct {
+				name, zip string
+			}{{"Ann", "75231"}, {"Bob", "75201"}, {"Cat", "75206"}, {"Far", "77002"}} {
+				w.contractors[c.name] = addContractor(t, a, c.name, c.zip, 50)
+			}
+		}})
 	return w
-}
-
-// serve runs the real server on cfg's database until the test ends.
-func serve(t *testing.T, cfg app.Config) string {
-	t.Helper()
-	sctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- app.Serve(sctx, cfg, app.ServeConfig{Addr: "127.0.0.1:0", ShutdownTimeout: 10 * time.Second},
-			func(addr string) { ready <- addr })
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	select {
-	case addr := <-ready:
-		return "http://" + addr
-	case err := <-done:
-		t.Fatalf("server did not start: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("server did not start in time")
-	}
-	return ""
-}
-
-func signedIn(t *testing.T, base, email string) *client {
-	t.Helper()
-	c := newClient(t, base, "")
-	want(t, c.signIn(email, "correct horse battery staple"), http.StatusSeeOther)
-	return c
 }
 
 // newWorkOrder takes an order in through the provider's key and returns its id.
@@ -133,6 +73,8 @@ func newWorkOrder(t *testing.T, w world, external string) string {
 	return r.json(t)["id"].(string)
 }
 
+// jobBody is a repair job in the window of 1 December 2026, posted to
+// the marketplace when post is true.
 func jobBody(post bool) map[string]any {
 	return map[string]any{"kind": "repair", "window": map[string]any{"start": "2026-12-01T15:00:00Z", "end": "2026-12-01T18:00:00Z"},
 		"skills": []string{"laser"}, "instructions": "Bring the E47 kit", "budget_cents": 20000, "post": post}
@@ -141,11 +83,11 @@ func jobBody(post bool) map[string]any {
 func TestDispatchMarketplace(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
-			w := startDispatch(t, e)
-			ops := signedIn(t, w.base, "ops@test.example")
-			viewer := signedIn(t, w.base, "viewer@test.example")
-			ann, bob, cat, far := signedIn(t, w.base, "ann@c.example"), signedIn(t, w.base, "bob@c.example"),
-				signedIn(t, w.base, "cat@c.example"), signedIn(t, w.base, "far@c.example")
+			w := startDispatch(t, e, nil)
+			ops := w.login(t, "ops@test.example")
+			viewer := w.login(t, "viewer@test.example")
+			ann, bob, cat, far := w.login(t, "ann@c.example"), w.login(t, "bob@c.example"),
+				w.login(t, "cat@c.example"), w.login(t, "far@c.example")
 			woID := newWorkOrder(t, w.world, "PO-DISPATCH")
 
 			want(t, viewer.do("POST", "/v1/work-orders/"+woID+"/jobs", jobBody(true)), 403)
@@ -271,14 +213,14 @@ func TestDispatchMarketplace(t *testing.T) {
 func TestDispatchConcurrentAward(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
-			w := startDispatch(t, e)
-			ops := signedIn(t, w.base, "ops@test.example")
-			admin := signedIn(t, w.base, w.adminEmail)
+			w := startDispatch(t, e, nil)
+			ops := w.login(t, "ops@test.example")
+			admin := w.login(t, w.adminEmail)
 			woID := newWorkOrder(t, w.world, "PO-RACE")
 			id := ops.do("POST", "/v1/work-orders/"+woID+"/jobs", jobBody(true)).json(t)["id"].(string)
 			var bids []string
 			for _, name := range []string{"ann", "bob"} {
-				r := signedIn(t, w.base, name+"@c.example").do("POST", "/v1/jobs/"+id+"/bids", map[string]any{"price_cents": 15000, "eta": "2026-12-01T15:30:00Z"})
+				r := w.login(t, name+"@c.example").do("POST", "/v1/jobs/"+id+"/bids", map[string]any{"price_cents": 15000, "eta": "2026-12-01T15:30:00Z"})
 				want(t, r, 201)
 				bids = append(bids, r.json(t)["id"].(string))
 			}

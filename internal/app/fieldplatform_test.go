@@ -1,58 +1,43 @@
 package app_test
 
 import (
-	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fieldhub/fieldhub/internal/app"
-	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/connector/workmarket/wmfake"
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
-	"github.com/fieldhub/fieldhub/internal/event"
-	"github.com/fieldhub/fieldhub/internal/provider"
-	"github.com/fieldhub/fieldhub/internal/queue"
 )
 
 const wmHookSecret = "whk-e2e-shared"
 
-// startWithWorkMarket runs the real server configured for a fake
-// WorkMarket account (API token and secret, shared webhook secret) and
-// points the fake's webhooks at the server.
-func startWithWorkMarket(t *testing.T, e db.Engine) (world, *wmfake.Server) {
+// fakeWorkMarket serves a fake WorkMarket account (API token and secret)
+// until the test ends, on the clock now when it is not nil, and returns
+// the settings that point an installation at it with the shared webhook
+// secret.
+func fakeWorkMarket(t *testing.T, now func() time.Time) (*wmfake.Server, func(*app.Config)) {
 	t.Helper()
-	ctx := context.Background()
-	fake := wmfake.New(wmfake.Options{Token: "wm-token", Secret: "wm-secret"})
+	fake := wmfake.New(wmfake.Options{Token: "wm-token", Secret: "wm-secret", Now: now})
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
+	return fake, func(cfg *app.Config) {
+		cfg.WorkMarketURL = srv.URL + wmfake.Prefix
+		cfg.WorkMarketToken = "wm-token:wm-secret"
+		cfg.WorkMarketWebhookSecret = wmHookSecret
+	}
+}
 
-	cfg := testConfig(t, e)
-	cfg.WorkMarketURL = srv.URL + wmfake.Prefix
-	cfg.WorkMarketToken = "wm-token:wm-secret"
-	cfg.WorkMarketWebhookSecret = wmHookSecret
-	a, err := app.Build(ctx, cfg, cfg.Logger(), queue.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := event.Actor{Kind: event.ActorSystem, ID: "test"}
-	acme, err := a.Providers.Create(ctx, provider.Provider{Code: "ACME", Name: "Acme"}, sys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := world{adminEmail: "admin@test.example", adminPassword: "correct horse battery staple"}
-	if _, err := a.Auth.CreateUser(ctx, auth.NewUser{Kind: auth.KindStaff, Email: "ops@test.example", Name: "Ops",
-		Password: w.adminPassword, Roles: []auth.Role{auth.RoleOps, auth.RoleCSR}}, auth.System); err != nil {
-		t.Fatal(err)
-	}
-	if _, w.acmeKey, err = a.Auth.CreateKey(ctx, acme.ID, "test", auth.System); err != nil {
-		t.Fatal(err)
-	}
-	a.Close()
-	w.base = serve(t, cfg)
-	// The routing rule is set through the API, as ops would.
-	r := signedIn(t, w.base, "ops@test.example").do("PUT", "/v1/dispatch-rules/ACME/onsite_repair", map[string]any{
+// startWithWorkMarket runs the real server configured for a fake
+// WorkMarket account, sets ACME's routing rule to it through the API, as
+// ops would, and points the fake's webhooks at the server.
+func startWithWorkMarket(t *testing.T, e db.Engine) (*install, *wmfake.Server) {
+	t.Helper()
+	fake, config := fakeWorkMarket(t, nil)
+	w := startServerWith(t, e, setup{config: config})
+	r := w.login(t, "ops@test.example").do("PUT", "/v1/dispatch-rules/ACME/onsite_repair", map[string]any{
 		"platform": "workmarket", "pool": "77001", "no_bid_minutes": 120, "radius_miles": 30, "radius_step_miles": 15, "max_radius_miles": 100})
 	want(t, r, 200)
 	if got := r.json(t); got["platform"] != "workmarket" || got["pool"] != "77001" {
@@ -69,8 +54,8 @@ func TestFieldPlatformWorkMarket(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
 			w, fake := startWithWorkMarket(t, e)
-			ops := signedIn(t, w.base, "ops@test.example")
-			woID := newWorkOrder(t, w, "PO-WORKMARKET")
+			ops := w.login(t, "ops@test.example")
+			woID := newWorkOrder(t, w.world, "PO-WORKMARKET")
 
 			body := jobBody(true)
 			body["mode"] = "field_platform"
