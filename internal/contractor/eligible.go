@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -113,9 +112,9 @@ func (s *Service) Eligible(ctx context.Context, q db.Querier, c Criteria) ([]Mat
 		reach = MaxRadiusMiles
 	}
 	box := geo.Around(c.Site, reach)
-	var w where
-	w.add("status = ?", string(Active))
-	w.add("lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?", box.MinLat, box.MaxLat, box.MinLon, box.MaxLon)
+	var w db.Where
+	w.Add("status = ?", string(Active))
+	w.Add("lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?", box.MinLat, box.MaxLat, box.MinLon, box.MaxLon)
 	c.sqlFilters(&w)
 	near, err := candidates(ctx, q, w)
 	if err != nil {
@@ -123,9 +122,9 @@ func (s *Service) Eligible(ctx context.Context, q db.Querier, c Criteria) ([]Mat
 	}
 	var extra []*Contractor
 	if c.SiteZIP != "" {
-		var w where
-		w.add("status = ?", string(Active))
-		w.add("id IN (SELECT contractor_id FROM contractor_zips WHERE zip = ?)", c.SiteZIP)
+		var w db.Where
+		w.Add("status = ?", string(Active))
+		w.Add("id IN (SELECT contractor_id FROM contractor_zips WHERE zip = ?)", c.SiteZIP)
 		c.sqlFilters(&w)
 		if extra, err = candidates(ctx, q, w); err != nil {
 			return nil, err
@@ -136,22 +135,22 @@ func (s *Service) Eligible(ctx context.Context, q db.Querier, c Criteria) ([]Mat
 
 // sqlFilters adds the conditions an index cannot serve but SQL can check
 // before rows are decoded: trade, skills, pool and holds in force on On.
-func (c Criteria) sqlFilters(w *where) {
+func (c Criteria) sqlFilters(w *db.Where) {
 	if c.Trade != "" {
-		w.add(`trades LIKE ? ESCAPE '\'`, member(c.Trade))
+		w.Add(`trades LIKE ? ESCAPE '\'`, member(c.Trade))
 	}
 	for _, sk := range c.Skills {
-		w.add(`skills LIKE ? ESCAPE '\'`, member(sk))
+		w.Add(`skills LIKE ? ESCAPE '\'`, member(sk))
 	}
 	if c.Pool != "" {
-		w.add(`pools LIKE ? ESCAPE '\'`, member(c.Pool))
+		w.Add(`pools LIKE ? ESCAPE '\'`, member(c.Pool))
 	}
-	w.add(`NOT EXISTS (SELECT 1 FROM contractor_holds h WHERE h.contractor_id = contractors.id AND h.starts_at <= ? AND h.ends_at > ?)`,
+	w.Add(`NOT EXISTS (SELECT 1 FROM contractor_holds h WHERE h.contractor_id = contractors.id AND h.starts_at <= ? AND h.ends_at > ?)`,
 		db.T(c.On), db.T(c.On))
 }
 
-func candidates(ctx context.Context, q db.Querier, w where) ([]*Contractor, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM contractors`+w.sql(), w.args...)
+func candidates(ctx context.Context, q db.Querier, w db.Where) ([]*Contractor, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM contractors`+w.SQL(), w.Args...)
 	return db.Collect(rows, err, func(r *sql.Rows) (*Contractor, error) { return scan(r) })
 }
 
@@ -254,24 +253,3 @@ func (s *Service) RecordOutcomeTx(ctx context.Context, tx *db.Tx, id string, o O
 	return s.record(ctx, tx, event.System, id, change{EventOutcomeRecorded, payload})
 }
 
-// where builds a WHERE clause with $N placeholders.
-type where struct {
-	clauses []string
-	args    []any
-}
-
-// add appends a condition whose ? marks take the next $N placeholders.
-func (w *where) add(clause string, args ...any) {
-	for _, a := range args {
-		w.args = append(w.args, a)
-		clause = strings.Replace(clause, "?", "$"+strconv.Itoa(len(w.args)), 1)
-	}
-	w.clauses = append(w.clauses, clause)
-}
-
-func (w *where) sql() string {
-	if len(w.clauses) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(w.clauses, " AND ")
-}

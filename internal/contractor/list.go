@@ -34,13 +34,13 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Contractor, string, er
 		return nil, "", err
 	}
 	limit := page.Limit(f.Limit)
-	var w where
+	var w db.Where
 	if f.Status != "" {
-		w.add("status = ?", string(f.Status))
+		w.Add("status = ?", string(f.Status))
 	}
 	for _, m := range []struct{ col, name string }{{"trades", f.Trade}, {"skills", f.Skill}, {"pools", f.Pool}} {
 		if n := strings.ToLower(strings.TrimSpace(m.name)); n != "" {
-			w.add(m.col+` LIKE ? ESCAPE '\'`, member(n))
+			w.Add(m.col+` LIKE ? ESCAPE '\'`, member(n))
 		}
 	}
 	var (
@@ -59,7 +59,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Contractor, string, er
 		}
 		center = p
 		b := geo.Around(p, radius)
-		w.add("lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?", b.MinLat, b.MaxLat, b.MinLon, b.MaxLon)
+		w.Add("lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?", b.MinLat, b.MaxLat, b.MinLon, b.MaxLon)
 	}
 	// The box is a prefilter: rows outside the circle are dropped here, so
 	// a page is read in batches until it is full.
@@ -86,13 +86,13 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Contractor, string, er
 	return out, next, nil
 }
 
-func (s *Service) page(ctx context.Context, w where, after string, n int) ([]*Contractor, error) {
+func (s *Service) page(ctx context.Context, w db.Where, after string, n int) ([]*Contractor, error) {
 	if after != "" {
-		w.add("id > ?", after)
+		w.Add("id > ?", after)
 	}
-	w.args = append(w.args, n)
-	rows, err := s.store.Read.QueryContext(ctx, `SELECT `+columns+` FROM contractors`+w.sql()+
-		` ORDER BY id LIMIT $`+strconv.Itoa(len(w.args)), w.args...)
+	w.Args = append(w.Args, n)
+	rows, err := s.store.Read.QueryContext(ctx, `SELECT `+columns+` FROM contractors`+w.SQL()+
+		` ORDER BY id LIMIT $`+strconv.Itoa(len(w.Args)), w.Args...)
 	return db.Collect(rows, err, func(r *sql.Rows) (*Contractor, error) { return scan(r) })
 }
 

@@ -35,37 +35,17 @@ type Filter struct {
 	Limit  int
 }
 
-type where struct {
-	clauses []string
-	args    []any
-}
 
-// add appends a condition whose ? marks take the next $N placeholders.
-func (w *where) add(clause string, args ...any) {
-	for _, a := range args {
-		w.args = append(w.args, a)
-		clause = strings.Replace(clause, "?", "$"+strconv.Itoa(len(w.args)), 1)
-	}
-	w.clauses = append(w.clauses, clause)
-}
-
-func (w *where) sql() string {
-	if len(w.clauses) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(w.clauses, " AND ")
-}
-
-func (f Filter) where(c Caller, now time.Time, withStatus bool) where {
-	var w where
+func (f Filter) where(c Caller, now time.Time, withStatus bool) db.Where {
+	var w db.Where
 	if c.ProviderID != "" {
-		w.add("provider_id = ?", c.ProviderID)
+		w.Add("provider_id = ?", c.ProviderID)
 	}
 	if f.ProviderID != "" {
-		w.add("provider_id = ?", f.ProviderID)
+		w.Add("provider_id = ?", f.ProviderID)
 	}
 	if f.ExternalID != "" {
-		w.add("external_id = ?", f.ExternalID)
+		w.Add("external_id = ?", f.ExternalID)
 	}
 	if withStatus && len(f.Statuses) > 0 {
 		marks := make([]string, len(f.Statuses))
@@ -73,35 +53,35 @@ func (f Filter) where(c Caller, now time.Time, withStatus bool) where {
 		for i, s := range f.Statuses {
 			marks[i], args[i] = "?", string(s)
 		}
-		w.add("status IN ("+strings.Join(marks, ", ")+")", args...)
+		w.Add("status IN ("+strings.Join(marks, ", ")+")", args...)
 	}
 	if f.ServiceType != "" {
-		w.add("service_type = ?", f.ServiceType)
+		w.Add("service_type = ?", f.ServiceType)
 	}
 	if f.ZIP != "" {
-		w.add("zip LIKE ?", strings.TrimSpace(f.ZIP)+"%")
+		w.Add("zip LIKE ?", strings.TrimSpace(f.ZIP)+"%")
 	}
 	if f.State != "" {
-		w.add("state = ?", strings.ToUpper(strings.TrimSpace(f.State)))
+		w.Add("state = ?", strings.ToUpper(strings.TrimSpace(f.State)))
 	}
 	if !f.CreatedFrom.IsZero() {
-		w.add("created_at >= ?", db.T(f.CreatedFrom))
+		w.Add("created_at >= ?", db.T(f.CreatedFrom))
 	}
 	if !f.CreatedTo.IsZero() {
-		w.add("created_at < ?", db.T(f.CreatedTo))
+		w.Add("created_at < ?", db.T(f.CreatedTo))
 	}
 	if !f.RequestedFrom.IsZero() {
-		w.add("requested_start >= ?", db.T(f.RequestedFrom))
+		w.Add("requested_start >= ?", db.T(f.RequestedFrom))
 	}
 	if !f.RequestedTo.IsZero() {
-		w.add("requested_start < ?", db.T(f.RequestedTo))
+		w.Add("requested_start < ?", db.T(f.RequestedTo))
 	}
 	if f.SLAAtRisk {
-		w.add("status NOT IN ('completed', 'closed', 'cancelled', 'on_hold') AND sla_due_at <= ?", db.T(now.Add(AtRiskWindow)))
+		w.Add("status NOT IN ('completed', 'closed', 'cancelled', 'on_hold') AND sla_due_at <= ?", db.T(now.Add(AtRiskWindow)))
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		like := db.Like(q)
-		w.add(`(lower(external_id) LIKE ? ESCAPE '\' OR lower(number) LIKE ? ESCAPE '\' OR lower(po_number) LIKE ? ESCAPE '\'
+		w.Add(`(lower(external_id) LIKE ? ESCAPE '\' OR lower(number) LIKE ? ESCAPE '\' OR lower(po_number) LIKE ? ESCAPE '\'
 			OR lower(rma_number) LIKE ? ESCAPE '\' OR lower(customer_name) LIKE ? ESCAPE '\'
 			OR id IN (SELECT work_order_id FROM work_order_devices WHERE lower(serial) LIKE ? ESCAPE '\'))`,
 			like, like, like, like, like, like)
@@ -119,11 +99,11 @@ func (s *Service) List(ctx context.Context, c Caller, f Filter) ([]*WorkOrder, s
 	limit := page.Limit(f.Limit)
 	w := f.where(c, s.store.Now(), true)
 	if after != "" {
-		w.add("id < ?", after)
+		w.Add("id < ?", after)
 	}
-	w.args = append(w.args, limit+1)
-	rows, err := s.store.Read.QueryContext(ctx, `SELECT `+columns+` FROM work_orders`+w.sql()+
-		` ORDER BY id DESC LIMIT $`+strconv.Itoa(len(w.args)), w.args...)
+	w.Args = append(w.Args, limit+1)
+	rows, err := s.store.Read.QueryContext(ctx, `SELECT `+columns+` FROM work_orders`+w.SQL()+
+		` ORDER BY id DESC LIMIT $`+strconv.Itoa(len(w.Args)), w.Args...)
 	out, err := db.Collect(rows, err, func(r *sql.Rows) (*WorkOrder, error) { return scan(r) })
 	if err != nil {
 		return nil, "", err
@@ -136,7 +116,7 @@ func (s *Service) List(ctx context.Context, c Caller, f Filter) ([]*WorkOrder, s
 // per status, for the triage view's tabs.
 func (s *Service) StatusCounts(ctx context.Context, c Caller, f Filter) (map[Status]int, error) {
 	w := f.where(c, s.store.Now(), false)
-	rows, err := s.store.Read.QueryContext(ctx, `SELECT status, count(*) FROM work_orders`+w.sql()+` GROUP BY status`, w.args...)
+	rows, err := s.store.Read.QueryContext(ctx, `SELECT status, count(*) FROM work_orders`+w.SQL()+` GROUP BY status`, w.Args...)
 	if err != nil {
 		return nil, db.Translate(err)
 	}
