@@ -252,4 +252,3 @@ func (s *Service) RecordOutcomeTx(ctx context.Context, tx *db.Tx, id string, o O
 	payload := map[string]any{"kind": o.Kind, "on_time": o.OnTime, "rating": o.Rating}
 	return s.record(ctx, tx, event.System, id, change{EventOutcomeRecorded, payload})
 }
-

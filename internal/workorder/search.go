@@ -35,7 +35,6 @@ type Filter struct {
 	Limit  int
 }
 
-
 func (f Filter) where(c Caller, now time.Time, withStatus bool) db.Where {
 	var w db.Where
 	if c.ProviderID != "" {
