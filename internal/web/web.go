@@ -1,5 +1,6 @@
 // Package web serves fieldhub's server-rendered pages: sign-in, the staff
-// console (work order triage and lifecycle actions) and the API reference.
+// console (work order triage and lifecycle actions, jobs and bid awards, the
+// depot board) and the API reference.
 // Pages are templ components; htmx is vendored and embedded, so nothing is
 // fetched from the internet.
 package web
@@ -16,6 +17,9 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/fieldhub/fieldhub/internal/api"
 	"github.com/fieldhub/fieldhub/internal/auth"
+	"github.com/fieldhub/fieldhub/internal/contractor"
+	"github.com/fieldhub/fieldhub/internal/depot"
+	"github.com/fieldhub/fieldhub/internal/dispatch"
 	"github.com/fieldhub/fieldhub/internal/fault"
 	"github.com/fieldhub/fieldhub/internal/provider"
 	"github.com/fieldhub/fieldhub/internal/workorder"
@@ -33,9 +37,14 @@ type Deps struct {
 	Auth       *auth.Service
 	Providers  *provider.Service
 	WorkOrders *workorder.Service
-	Sessions   *scs.SessionManager
-	OpenAPI    *huma.OpenAPI
-	Logger     *slog.Logger
+	// Dispatch shows jobs and bids and takes awards; Contractors names
+	// who holds or bids on a job; Depot draws the depot board.
+	Dispatch    *dispatch.Service
+	Contractors *contractor.Service
+	Depot       *depot.Service
+	Sessions    *scs.SessionManager
+	OpenAPI     *huma.OpenAPI
+	Logger      *slog.Logger
 }
 
 // Web is the page handler.
@@ -55,6 +64,9 @@ func New(d Deps) *Web {
 	w.mux.HandleFunc("GET /work-orders", w.workOrderList)
 	w.mux.HandleFunc("GET /work-orders/{id}", w.workOrderDetail)
 	w.mux.HandleFunc("POST /work-orders/{id}/actions/{name}", w.workOrderAction)
+	w.mux.HandleFunc("GET /jobs/{id}", w.jobDetail)
+	w.mux.HandleFunc("POST /jobs/{id}/award", w.jobAward)
+	w.mux.HandleFunc("GET /depot", w.depotBoard)
 	w.mux.HandleFunc("GET /{$}", w.home)
 	return w
 }

@@ -22,6 +22,7 @@ type detailView struct {
 	Timeline      []timelineRow
 	Original      *woLink
 	SecondRepairs []woLink
+	Jobs          []jobRow
 	Actions       []string
 	HoldReasons   []string
 	CancelReasons []string
@@ -120,6 +121,9 @@ func (w *Web) detail(ctx context.Context, p *auth.Principal, id string) (detailV
 			v.SecondRepairs = append(v.SecondRepairs, *row.Link)
 		}
 		v.Timeline = append(v.Timeline, row)
+	}
+	if v.Jobs, err = w.workOrderJobs(ctx, p, id, loc); err != nil {
+		return detailView{}, err
 	}
 	if o.ReopenedFrom != "" {
 		v.Original = &woLink{ID: o.ReopenedFrom, Number: "the original"}
