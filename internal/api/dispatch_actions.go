@@ -45,6 +45,21 @@ func (a *API) jobActions(tags []string) {
 		}) (*dispatch.Job, error) {
 			return svc().Backout(ctx, c, id, b.Reason)
 		})
+	jobAction(a, tags, "contractor-no-show", "The contractor did not come",
+		"Ops. Counts a no-show on the contractor's record and posts the job again, as after a backout.", false, jobAward,
+		func(ctx context.Context, c dispatch.Caller, id string, b struct {
+			Reason string `json:"reason,omitempty" maxLength:"2000"`
+		}) (*dispatch.Job, error) {
+			return svc().ContractorNoShow(ctx, c, id, b.Reason)
+		})
+	jobAction(a, tags, "rating", "Record the customer's rating",
+		"Once per completed job (the same rating again answers the same; another is 409); it feeds the contractor's average.", false, jobWrite,
+		func(ctx context.Context, c dispatch.Caller, id string, b struct {
+			Stars   int    `json:"stars" minimum:"1" maximum:"5"`
+			Comment string `json:"comment,omitempty" maxLength:"2000"`
+		}) (*dispatch.Job, error) {
+			return svc().Rate(ctx, c, id, b.Stars, b.Comment)
+		})
 	jobAction(a, tags, "confirm", "Confirm the schedule", "The appointment agreed with the customer.", true, doers,
 		func(ctx context.Context, c dispatch.Caller, id string, b dispatch.TimeWindow) (*dispatch.Job, error) {
 			return svc().Confirm(ctx, c, id, b)

@@ -89,3 +89,65 @@ func TestDispatchGuards(t *testing.T) {
 		})
 	}
 }
+
+// TestDispatchNoShowAndRating: a contractor who never came is counted and
+// the job posted again; the customer's rating is kept once and feeds the
+// contractor's average.
+func TestDispatchNoShowAndRating(t *testing.T) {
+	for _, e := range dbtest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			w := startDispatch(t, e, nil)
+			ops, viewer := w.login(t, "ops@test.example"), w.login(t, "viewer@test.example")
+			ann, bob := w.login(t, "ann@c.example"), w.login(t, "bob@c.example")
+			woID := newWorkOrder(t, w.world, "PO-NOSHOW")
+			body := jobBody(true)
+			body["checklist_template"] = "none"
+			r := ops.do("POST", "/v1/work-orders/"+woID+"/jobs", body)
+			want(t, r, 201)
+			id := r.json(t)["id"].(string)
+			bid := map[string]any{"price_cents": 18000, "eta": "2026-12-01T15:30:00Z"}
+			r = ann.do("POST", "/v1/jobs/"+id+"/bids", bid)
+			want(t, r, 201)
+			want(t, ops.do("POST", "/v1/jobs/"+id+"/award", map[string]any{"bid_id": r.json(t)["id"]}), 200)
+
+			want(t, viewer.do("POST", "/v1/jobs/"+id+"/contractor-no-show", map[string]any{}), 403)
+			want(t, ann.do("POST", "/v1/jobs/"+id+"/contractor-no-show", map[string]any{}), 403)
+			r = ops.do("POST", "/v1/jobs/"+id+"/contractor-no-show", map[string]any{"reason": "never arrived"})
+			want(t, r, 200)
+			if j := r.json(t); j["status"] != "posted" || j["contractor_id"] != nil {
+				t.Fatalf("after the no-show: %s", r.body)
+			}
+			rel := ops.do("GET", "/v1/contractors/"+w.contractors["Ann"], nil).json(t)["reliability"].(map[string]any)
+			if rel["no_shows"] != float64(1) {
+				t.Fatalf("ann's record: %v", rel)
+			}
+			want(t, ann.do("GET", "/v1/jobs/"+id, nil), 404)
+
+			r = bob.do("POST", "/v1/jobs/"+id+"/bids", bid)
+			want(t, r, 201)
+			want(t, ops.do("POST", "/v1/jobs/"+id+"/award", map[string]any{"bid_id": r.json(t)["id"]}), 200)
+			want(t, ops.do("POST", "/v1/jobs/"+id+"/rating", map[string]any{"stars": 5}), 409) // not done yet
+			for _, step := range []string{"en-route", "on-site"} {
+				want(t, bob.do("POST", "/v1/jobs/"+id+"/"+step, nil), 200)
+			}
+			want(t, bob.do("POST", "/v1/jobs/"+id+"/complete", map[string]any{"result_code": "fixed_parts_replaced"}), 200)
+
+			want(t, ops.do("POST", "/v1/jobs/"+id+"/rating", map[string]any{"stars": 6}), 422)
+			want(t, bob.do("POST", "/v1/jobs/"+id+"/rating", map[string]any{"stars": 5}), 403)
+			rate := map[string]any{"stars": 4, "comment": "on time, tidy"}
+			r = ops.do("POST", "/v1/jobs/"+id+"/rating", rate)
+			want(t, r, 200)
+			version := r.json(t)["version"]
+			r = ops.do("POST", "/v1/jobs/"+id+"/rating", rate)
+			want(t, r, 200)
+			if r.json(t)["version"] != version {
+				t.Fatalf("a repeated rating changed the job: %s", r.body)
+			}
+			want(t, ops.do("POST", "/v1/jobs/"+id+"/rating", map[string]any{"stars": 2}), 409)
+			rel = ops.do("GET", "/v1/contractors/"+w.contractors["Bob"], nil).json(t)["reliability"].(map[string]any)
+			if rel["rating"] != float64(4) || rel["ratings"] != float64(1) || rel["completed"] != float64(1) {
+				t.Fatalf("bob's record: %v", rel)
+			}
+		})
+	}
+}

@@ -60,7 +60,7 @@ type Certification struct {
 
 // Outcome is how a job ended for a contractor, for their reliability.
 type Outcome struct {
-	Kind   string // "completed", "backout" or "no_show"
+	Kind   string // "completed", "backout", "no_show" or "rated" (a rating given later)
 	OnTime *bool  // for completed: arrived within the window
 	Rating int    // 1..5, 0 when the customer gave none
 }
@@ -229,8 +229,10 @@ func (s *Service) RecordOutcomeTx(ctx context.Context, tx *db.Tx, id string, o O
 		back = 1
 	case "no_show":
 		noShow = 1
+	case "rated":
+		f.Check(o.Rating > 0, "rating", "is required to rate")
 	default:
-		f.Add("kind", "must be completed, backout or no_show")
+		f.Add("kind", "must be completed, backout, no_show or rated")
 	}
 	f.Check(o.Rating >= 0 && o.Rating <= 5, "rating", "must be 1 to 5, or 0 for none")
 	if err := f.Err(); err != nil {

@@ -32,7 +32,7 @@ var transitions = map[Status][]Status{
 	Posted:    {Posted, Awarded, Cancelled, Expired},
 	Awarded:   {Posted, Scheduled, EnRoute, OnSite, Completed, Incomplete, Cancelled},
 	Scheduled: {Posted, EnRoute, OnSite, Completed, Incomplete, Cancelled},
-	EnRoute:   {OnSite, Completed, Incomplete, Cancelled},
+	EnRoute:   {Posted, OnSite, Completed, Incomplete, Cancelled},
 	OnSite:    {Completed, Incomplete, Cancelled},
 	Expired:   {Posted, Cancelled},
 }
@@ -112,6 +112,7 @@ type Job struct {
 	Technician     *PlatformTechnician `json:"technician,omitempty"`
 	Excluded       []string            `json:"excluded,omitempty" doc:"Contractors who backed out"`
 	RevisitOf      string              `json:"revisit_of,omitempty"`
+	Rating         *JobRating          `json:"rating,omitempty" doc:"The customer's rating of the work, once given"`
 	Version        int64               `json:"version"`
 	CreatedAt      time.Time           `json:"created_at"`
 	UpdatedAt      time.Time           `json:"updated_at"`

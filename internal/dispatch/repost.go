@@ -23,34 +23,58 @@ func (s *Service) Backout(ctx context.Context, c Caller, jobID, reason string) (
 		if st.Status != Awarded && st.Status != Scheduled {
 			return nil, illegal(st.Job, "back out of")
 		}
-		who := st.ContractorID
-		if err := s.contractors.RecordOutcomeTx(ctx, tx, who, contractor.Outcome{Kind: "backout"}); err != nil {
-			return nil, err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE bids SET status = 'withdrawn', version = version + 1, updated_at = $1
-			WHERE job_id = $2 AND contractor_id = $3 AND status = 'won'`, db.T(tx.Now), st.ID, who); err != nil {
-			return nil, db.Translate(err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM job_offers WHERE job_id = $1 AND contractor_id = $2`, st.ID, who); err != nil {
-			return nil, db.Translate(err)
-		}
-		st.Excluded = append(st.Excluded, who)
-		st.ContractorID, st.AwardedBidID, st.PayoutCents, st.Appointment = "", "", 0, nil
-		st.Times.AwardedAt, st.Times.ScheduledAt = nil, nil
-		st.BidDeadline = nil
-		if _, _, err := s.workOrders.AdvanceTx(ctx, tx, woCaller(c), st.WorkOrderID, workorder.Scheduling, "", nil); err != nil {
-			return nil, err
-		}
-		st.Status = Posted // awarded/scheduled → posted is legal: the re-post
-		if st.Mode == ModeDirect {
-			// A direct job takes no bids: it waits, posted without offers or
-			// a deadline, for staff to assign someone else.
-			return []change{{"Job.BackedOut", map[string]any{"contractor_id": who, "reason": reason, "alert": "ops",
-				"next": "assign another contractor"}}}, nil
-		}
-		changes, err := s.repostTx(ctx, tx, st)
-		return append([]change{{"Job.BackedOut", map[string]any{"contractor_id": who, "reason": reason}}}, changes...), err
+		return s.releaseTx(ctx, tx, c, st, "backout", "Job.BackedOut", reason)
 	})
+}
+
+// ContractorNoShow is staff recording that the contractor holding a job
+// never came: their reliability counts a no-show and the job is taken back
+// and posted again, as after a backout.
+func (s *Service) ContractorNoShow(ctx context.Context, c Caller, jobID, reason string) (*Job, error) {
+	if !c.Staff {
+		return nil, notFound(jobID)
+	}
+	return s.act(ctx, c, jobID, func(tx *db.Tx, st *stored) ([]change, error) {
+		if st.ContractorID == "" || (st.Status != Awarded && st.Status != Scheduled && st.Status != EnRoute) {
+			return nil, illegal(st.Job, "record a contractor no-show on")
+		}
+		return s.releaseTx(ctx, tx, c, st, "no_show", "Job.ContractorNoShow", reason)
+	})
+}
+
+// releaseTx takes a job back from the contractor holding it (outcome is
+// what their reliability counts) and posts it again with its history: the
+// contractor excluded, bidding reopened and the newly eligible offered it.
+// A direct job takes no bids, so it waits, posted without offers or a
+// deadline, for staff to assign someone else.
+func (s *Service) releaseTx(ctx context.Context, tx *db.Tx, c Caller, st *stored, outcome, typ, reason string) ([]change, error) {
+	who := st.ContractorID
+	if err := s.contractors.RecordOutcomeTx(ctx, tx, who, contractor.Outcome{Kind: outcome}); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE bids SET status = 'withdrawn', version = version + 1, updated_at = $1
+		WHERE job_id = $2 AND contractor_id = $3 AND status = 'won'`, db.T(tx.Now), st.ID, who); err != nil {
+		return nil, db.Translate(err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM job_offers WHERE job_id = $1 AND contractor_id = $2`, st.ID, who); err != nil {
+		return nil, db.Translate(err)
+	}
+	st.Excluded = append(st.Excluded, who)
+	st.ContractorID, st.AwardedBidID, st.PayoutCents, st.Appointment = "", "", 0, nil
+	st.Times.AwardedAt, st.Times.ScheduledAt, st.Times.EnRouteAt = nil, nil, nil
+	st.BidDeadline = nil
+	if _, _, err := s.workOrders.AdvanceTx(ctx, tx, woCaller(c), st.WorkOrderID, workorder.Scheduling, "", nil); err != nil {
+		return nil, err
+	}
+	if err := move(st.Job, Posted, "post again"); err != nil {
+		return nil, err
+	}
+	if st.Mode == ModeDirect {
+		return []change{{typ, map[string]any{"contractor_id": who, "reason": reason, "alert": "ops",
+			"next": "assign another contractor"}}}, nil
+	}
+	changes, err := s.repostTx(ctx, tx, st)
+	return append([]change{{typ, map[string]any{"contractor_id": who, "reason": reason}}}, changes...), err
 }
 
 // repostTx reopens bidding on a posted job: a new deadline and offers to

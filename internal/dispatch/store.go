@@ -35,6 +35,7 @@ type body struct {
 	Technician     *PlatformTechnician `json:"technician,omitempty"`
 	Excluded       []string            `json:"excluded,omitempty"`
 	RevisitOf      string              `json:"revisit_of,omitempty"`
+	Rating         *JobRating          `json:"rating,omitempty"`
 }
 
 // stored is a job with what is kept but not shown.
@@ -69,6 +70,7 @@ func scanJob(row interface{ Scan(...any) error }) (*stored, error) {
 	j.Checklist, j.BudgetCents, j.Currency, j.RadiusStep = b.Checklist, b.BudgetCents, b.Currency, b.RadiusStep
 	j.AwardedBidID, j.PayoutCents, j.Appointment, j.Times = b.AwardedBidID, b.PayoutCents, b.Appointment, b.Times
 	j.Completion, j.Incomplete, j.Technician, j.Excluded, j.RevisitOf = b.Completion, b.Incomplete, b.Technician, b.Excluded, b.RevisitOf
+	j.Rating = b.Rating
 	if j.Devices == nil {
 		j.Devices = []JobDevice{}
 	}
@@ -86,7 +88,7 @@ func (s *stored) body() string {
 	j := s.Job
 	raw, _ := json.Marshal(body{j.Provider, j.Site, j.Contact, j.Devices, j.Trade, j.Skills, j.Certifications, j.Pool,
 		j.Instructions, j.Checklist, j.BudgetCents, j.Currency, j.RadiusStep, j.AwardedBidID, j.PayoutCents, j.Appointment,
-		j.Times, j.Completion, s.completionKey, j.Incomplete, j.Technician, j.Excluded, j.RevisitOf})
+		j.Times, j.Completion, s.completionKey, j.Incomplete, j.Technician, j.Excluded, j.RevisitOf, j.Rating})
 	return string(raw)
 }
 
