@@ -27,7 +27,7 @@ type offerFacts struct {
 // job's day, not offered it before — and records an offer for each. It
 // returns the contractors newly told.
 func (s *Service) offerTx(ctx context.Context, tx *db.Tx, j *Job) ([]string, error) {
-	site, err := geo.Lookup(j.Site.ZIP)
+	site, _, err := geo.Locate(j.Site.ZIP)
 	if err != nil {
 		return nil, err
 	}

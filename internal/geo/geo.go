@@ -129,6 +129,49 @@ func Lookup(zip string) (Point, error) {
 	return t.pts[i], nil
 }
 
+// Locate places a job site: the ZIP's own centroid when the Census has one,
+// else the centroid of the numerically nearest ZIP with the same first
+// three digits (the same postal sectional centre, so tens of miles at
+// worst). Real sites can carry ZIPs with no area of their own — a large
+// building's unique ZIP, a post office's — and a job there must still find
+// contractors. used is the ZIP whose centroid was taken. An unknown prefix
+// is fault.Invalid.
+func Locate(zip string) (p Point, used string, err error) {
+	z, ok := Normalize(zip)
+	if !ok {
+		return Point{}, "", fault.Errorf(fault.Invalid, "%q is not a US ZIP code (5 digits or ZIP+4)", zip)
+	}
+	if p, err := Lookup(z); err == nil {
+		return p, z, nil
+	}
+	n := int32(0)
+	for i := 0; i < 5; i++ {
+		n = n*10 + int32(z[i]-'0')
+	}
+	t := table()
+	i := sort.Search(len(t.zips), func(i int) bool { return t.zips[i] >= n })
+	best := -1
+	for _, j := range []int{i - 1, i} {
+		if j < 0 || j >= len(t.zips) || t.zips[j]/100 != n/100 {
+			continue
+		}
+		if best < 0 || abs(t.zips[j]-n) < abs(t.zips[best]-n) {
+			best = j
+		}
+	}
+	if best < 0 {
+		return Point{}, "", fault.Errorf(fault.Invalid, "unknown US ZIP code %q: no Census ZCTA starts with %s", z, z[:3])
+	}
+	return t.pts[best], fmt.Sprintf("%05d", t.zips[best]), nil
+}
+
+func abs(n int32) int32 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
 // Known reports whether Lookup knows zip.
 func Known(zip string) bool {
 	_, err := Lookup(zip)

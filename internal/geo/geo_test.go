@@ -108,3 +108,29 @@ func TestAroundHoldsTheCircle(t *testing.T) {
 		}
 	}
 }
+
+// A site whose ZIP has no area of its own (75242, a downtown Dallas
+// building's ZIP) is placed at the nearest ZIP of its sectional centre; a
+// prefix with no ZIP at all is still refused.
+func TestLocateFallsBackWithinThePrefix(t *testing.T) {
+	exact, used, err := geo.Locate("75231")
+	if want, _ := geo.Lookup("75231"); err != nil || used != "75231" || exact != want {
+		t.Fatalf("Locate(75231) = %v, %q, %v", exact, used, err)
+	}
+	if geo.Known("75242") {
+		t.Fatal("75242 has a centroid now; pick another ZIP without one for this test")
+	}
+	p, used, err := geo.Locate("75242-0001")
+	if err != nil || used[:3] != "752" || used == "75242" || !geo.Known(used) {
+		t.Fatalf("Locate(75242) = %v, %q, %v", p, used, err)
+	}
+	dallas, _ := geo.Lookup("75201")
+	if d := geo.Miles(p, dallas); d > 30 {
+		t.Fatalf("75242 placed %.0f miles from downtown Dallas (at %s)", d, used)
+	}
+	for _, z := range []string{"00000", "abcde"} {
+		if _, _, err := geo.Locate(z); !fault.Is(err, fault.Invalid) {
+			t.Errorf("Locate(%q) = %v, want invalid", z, err)
+		}
+	}
+}
