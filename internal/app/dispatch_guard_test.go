@@ -57,6 +57,21 @@ func TestDispatchGuards(t *testing.T) {
 				t.Fatalf("staff timeline lacks the bids: %s", r.body)
 			}
 
+			// After the award the provider learns the job was awarded, not to whom.
+			bobBid := list(t, bob.do("GET", "/v1/jobs/"+id+"/bids", nil))[0]["id"].(string)
+			want(t, ops.do("POST", "/v1/jobs/"+id+"/award", map[string]any{"bid_id": bobBid}), 200)
+			r = provider.do("GET", "/v1/work-orders/"+woID+"/timeline", nil)
+			want(t, r, 200)
+			body = string(r.body)
+			if !strings.Contains(body, `"Job.Awarded"`) {
+				t.Fatalf("provider timeline lacks the award: %s", body)
+			}
+			for _, hidden := range []string{"contractor_id", "bid_id", `"Bob"`, w.contractors["Bob"], bobBid} {
+				if strings.Contains(body, hidden) {
+					t.Fatalf("provider timeline shows %q after the award: %s", hidden, body)
+				}
+			}
+
 			// A direct job given back is posted again for staff, offered to nobody.
 			direct := jobBody(false)
 			direct["mode"] = "direct"
