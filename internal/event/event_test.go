@@ -355,3 +355,20 @@ func TestWhenSparesUselessDeliveries(t *testing.T) {
 		}
 	})
 }
+
+func TestForProvider(t *testing.T) {
+	e := event.Event{Type: "Job.Awarded", Actor: event.Actor{Kind: event.ActorContractor, ID: "u-9", Name: "Zane"},
+		Payload: json.RawMessage(`{"job_id":"j-1","contractor_id":"c-1","bid_id":"b-1","technician":{"name":"Zane"},"status":"awarded"}`)}
+	got, ok := event.ForProvider(e)
+	if !ok || got.Actor != (event.Actor{Kind: event.ActorContractor}) {
+		t.Fatalf("ForProvider = %+v, %v", got, ok)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(got.Payload, &m); err != nil || len(m) != 2 || m["job_id"] != "j-1" || m["status"] != "awarded" {
+		t.Fatalf("payload %s (%v)", got.Payload, err)
+	}
+	e.StaffOnly = true
+	if _, ok := event.ForProvider(e); ok {
+		t.Fatal("a staff-only event reached a provider")
+	}
+}

@@ -97,6 +97,11 @@ func (o outcome) ok() bool { return o.status >= 200 && o.status < 300 }
 // away, or the worker is shutting down) and the attempt does not count.
 func (s *Service) post(ctx context.Context, ep Endpoint, d Delivery, ev event.Event) (outcome, error) {
 	out := outcome{at: s.store.Now()}
+	// What a provider may see of the event (staff-only events are never
+	// fanned out in the first place).
+	if pv, ok := event.ForProvider(ev); ok {
+		ev = pv
+	}
 	body, err := json.Marshal(message{Type: ev.Type, Timestamp: ev.At.UTC().Format(time.RFC3339Nano), Data: ev.Payload})
 	if err != nil {
 		return out, fmt.Errorf("encode message for event %s: %w", ev.ID, err)

@@ -212,38 +212,9 @@ func (s *Service) Timeline(ctx context.Context, c Caller, id string) ([]event.Ev
 	}
 	out := evs[:0]
 	for _, e := range evs {
-		if e.StaffOnly {
-			continue
+		if e, ok := event.ForProvider(e); ok {
+			out = append(out, e)
 		}
-		if e.Actor.Kind == event.ActorContractor {
-			e.Actor = event.Actor{Kind: event.ActorContractor}
-		}
-		e.Payload = withoutKeys(e.Payload, contractorKeys)
-		out = append(out, e)
 	}
 	return out, nil
-}
-
-// contractorKeys name who did or bid for the work; providers see that a job
-// was awarded and done, not to whom or on which bid.
-var contractorKeys = []string{"contractor_id", "contractor_ids", "bid_id", "technician"}
-
-// withoutKeys drops keys from the top level of a JSON object payload.
-func withoutKeys(payload []byte, keys []string) []byte {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(payload, &m) != nil {
-		return payload
-	}
-	n := len(m)
-	for _, k := range keys {
-		delete(m, k)
-	}
-	if len(m) == n {
-		return payload
-	}
-	out, err := json.Marshal(m)
-	if err != nil {
-		return payload
-	}
-	return out
 }
