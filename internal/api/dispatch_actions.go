@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -232,19 +230,13 @@ func (a *API) platformHook(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// writeFault answers a plain handler's error as a problem; anything but a
-// fault is logged and shown as an internal error.
+// writeFault answers a plain handler's error as a problem, the way huma
+// operations do (field errors, code and detail kept); anything but a fault
+// is logged and shown as an internal error.
 func (a *API) writeFault(r *http.Request, w http.ResponseWriter, err error) {
-	code := fault.Internal
-	msg := "internal error"
-	var fe *fault.Error
-	if errors.As(err, &fe) && fe.Code != fault.Internal {
-		code, msg = fe.Code, fe.Message
-	} else {
-		a.log.ErrorContext(r.Context(), "internal error", "err", err, "request_id", RequestID(r.Context()))
+	p, ok := problemFrom(r.Context(), a.log, err).(*Problem)
+	if !ok {
+		p = newProblem(http.StatusInternalServerError, "internal error")
 	}
-	status := StatusOf(code)
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(newProblem(status, msg))
+	WriteProblem(w, p)
 }

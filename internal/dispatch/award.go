@@ -66,8 +66,19 @@ func (s *Service) giveTx(ctx context.Context, tx *db.Tx, c Caller, st *stored, c
 	}
 	now := tx.Now
 	st.ContractorID, st.Times.AwardedAt = contractorID, &now
+	changes, err := declineBidsTx(ctx, tx, st.Job, declineNote)
+	if err != nil {
+		return nil, err
+	}
+	_, _, err = s.workOrders.AdvanceTx(ctx, tx, woCaller(c), st.WorkOrderID, workorder.Assigned, "", nil)
+	return changes, err
+}
+
+// declineBidsTx declines every active bid on j, each with a Bid.Declined
+// event telling the bidder note.
+func declineBidsTx(ctx context.Context, tx *db.Tx, j *Job, note string) ([]change, error) {
 	rows, err := tx.QueryContext(ctx, `UPDATE bids SET status = 'declined', version = version + 1, updated_at = $1
-		WHERE job_id = $2 AND status = 'active' RETURNING id, contractor_id`, db.T(tx.Now), st.ID)
+		WHERE job_id = $2 AND status = 'active' RETURNING id, contractor_id`, db.T(tx.Now), j.ID)
 	if err != nil {
 		return nil, db.Translate(err)
 	}
@@ -78,13 +89,9 @@ func (s *Service) giveTx(ctx context.Context, tx *db.Tx, c Caller, st *stored, c
 		if err := rows.Scan(&id, &who); err != nil {
 			return nil, db.Translate(err)
 		}
-		changes = append(changes, change{"Bid.Declined", map[string]any{"bid_id": id, "contractor_id": who, "message": declineNote}})
+		changes = append(changes, change{"Bid.Declined", map[string]any{"bid_id": id, "contractor_id": who, "message": note}})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, db.Translate(err)
-	}
-	_, _, err = s.workOrders.AdvanceTx(ctx, tx, woCaller(c), st.WorkOrderID, workorder.Assigned, "", nil)
-	return changes, err
+	return changes, db.Translate(rows.Err())
 }
 
 // Assign gives a job straight to a named active contractor (direct mode,

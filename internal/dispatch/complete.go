@@ -101,23 +101,46 @@ func (s *Service) completeTx(ctx context.Context, tx *db.Tx, c Caller, st *store
 }
 
 // finishWorkOrderTx completes the work order when no other job of it is
-// still open and it may move to completed; otherwise the job's events on
-// its timeline say what happened.
+// still open, some job of it was completed and it may move to completed;
+// otherwise the job's events on its timeline say what happened. It runs
+// whenever a job ends (completed, cancelled, expired). The work order is
+// locked before the count, so two jobs ending at once cannot each see the
+// other still open: the second waits and counts after the first commits.
 func (s *Service) finishWorkOrderTx(ctx context.Context, tx *db.Tx, c Caller, j *Job) error {
+	w, err := s.workOrders.GetTx(ctx, tx, woCaller(c), j.WorkOrderID)
+	if err != nil {
+		return err
+	}
 	var open int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE work_order_id = $1 AND id <> $2
 		AND status IN ('draft', 'posted', 'awarded', 'scheduled', 'en_route', 'on_site')`, j.WorkOrderID, j.ID).Scan(&open); err != nil {
 		return db.Translate(err)
 	}
-	if open > 0 {
+	if open > 0 || !w.Status.CanMove(workorder.Completed) {
 		return nil
 	}
-	w, err := s.workOrders.GetTx(ctx, tx, woCaller(c), j.WorkOrderID)
-	if err != nil || !w.Status.CanMove(workorder.Completed) {
-		return err
+	comp := j.Completion
+	if j.Status != Completed {
+		if comp, err = lastCompletionTx(ctx, tx, j); err != nil || comp == nil {
+			return err // nothing of the work order was done: it stays for staff to decide
+		}
 	}
-	_, err = s.workOrders.CompleteTx(ctx, tx, woCaller(c), j.WorkOrderID, workOrderResult(j.Completion.ResultCode), j.Completion.Notes)
+	_, err = s.workOrders.CompleteTx(ctx, tx, woCaller(c), j.WorkOrderID, workOrderResult(comp.ResultCode), comp.Notes)
 	return err
+}
+
+// lastCompletionTx is the completion of the work order's most recently
+// completed job other than j, or nil when none was completed.
+func lastCompletionTx(ctx context.Context, tx *db.Tx, j *Job) (*JobCompletion, error) {
+	st, err := scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE work_order_id = $1 AND id <> $2
+		AND status = 'completed' ORDER BY updated_at DESC, id DESC LIMIT 1`, j.WorkOrderID, j.ID))
+	if fault.Is(err, fault.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return st.Completion, nil
 }
 
 // workOrderResult maps a job's result code onto the work order's.

@@ -264,47 +264,36 @@ func (s *Service) List(ctx context.Context, c Caller, f Filter) ([]*Job, string,
 		return nil, "", err
 	}
 	limit := page.Limit(f.Limit)
-	var (
-		where []string
-		args  []any
-	)
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	var where db.Where
 	if !c.Staff {
 		if c.ContractorID == "" {
 			return []*Job{}, "", nil
 		}
-		args = append(args, c.ContractorID)
-		where = append(where, fmt.Sprintf("(contractor_id = $%d OR id IN (SELECT job_id FROM job_offers WHERE contractor_id = $%d))", len(args), len(args)))
+		where.Add("(contractor_id = ? OR id IN (SELECT job_id FROM job_offers WHERE contractor_id = ?))", c.ContractorID, c.ContractorID)
 	}
 	if f.WorkOrderID != "" {
-		add("work_order_id = ?", f.WorkOrderID)
+		where.Add("work_order_id = ?", f.WorkOrderID)
 	}
 	if f.ContractorID != "" {
-		add("contractor_id = ?", f.ContractorID)
+		where.Add("contractor_id = ?", f.ContractorID)
 	}
 	if f.Mode != "" {
-		add("mode = ?", f.Mode)
+		where.Add("mode = ?", f.Mode)
 	}
 	if len(f.Statuses) > 0 {
-		ph := []string{}
-		for _, st := range f.Statuses {
-			args = append(args, string(st))
-			ph = append(ph, "$"+strconv.Itoa(len(args)))
+		marks := make([]string, len(f.Statuses))
+		args := make([]any, len(f.Statuses))
+		for i, st := range f.Statuses {
+			marks[i], args[i] = "?", string(st)
 		}
-		where = append(where, "status IN ("+strings.Join(ph, ", ")+")")
+		where.Add("status IN ("+strings.Join(marks, ", ")+")", args...)
 	}
 	if after != "" {
-		add("id < ?", after)
+		where.Add("id < ?", after)
 	}
-	q := `SELECT ` + jobColumns + ` FROM jobs`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, limit+1)
-	rows, err := s.store.Read.QueryContext(ctx, q+" ORDER BY id DESC LIMIT $"+strconv.Itoa(len(args)), args...)
+	where.Args = append(where.Args, limit+1)
+	rows, err := s.store.Read.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs`+where.SQL()+
+		" ORDER BY id DESC LIMIT $"+strconv.Itoa(len(where.Args)), where.Args...)
 	out, err := db.Collect(rows, err, func(r *sql.Rows) (*Job, error) {
 		st, err := scanJob(r)
 		if err != nil {

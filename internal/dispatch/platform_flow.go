@@ -3,8 +3,10 @@ package dispatch
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/event"
@@ -186,10 +188,12 @@ func (s *Service) platformTx(ctx context.Context, tx *db.Tx, c Caller, st *store
 		if !st.Status.Open() || st.Status == EnRoute || st.Status == OnSite {
 			return nil, nil
 		}
-		st.Status, st.Technician = Posted, nil
+		if err := s.unassignTx(ctx, tx, c, st); err != nil {
+			return nil, err
+		}
 		now := tx.Now
 		st.BidDeadline = &now
-		more, err := s.noBidTx(ctx, tx, st)
+		more, err := s.noBidTx(ctx, tx, c, st)
 		return append([]change{{"Job.PlatformDeclined", map[string]any{"platform": st.Platform, "reason": u.Reason}}}, more...), err
 	}
 	if st.Status == Posted && u.State != PlatformSent {
@@ -210,11 +214,11 @@ func (s *Service) platformTx(ctx context.Context, tx *db.Tx, c Caller, st *store
 		st.Appointment = u.Appointment
 		return append(changes, change{"Job.Scheduled", map[string]any{"appointment": u.Appointment}}), move(st.Job, to, "")
 	case EnRoute:
-		at := tx.Now
+		at := updateTime(tx, u)
 		st.Times.EnRouteAt = &at
 		return append(changes, change{"Job.EnRoute", nil}), move(st.Job, to, "")
 	case OnSite:
-		at := tx.Now
+		at := updateTime(tx, u) // on-time reliability is judged by when the technician arrived, not when we heard
 		st.Times.OnSiteAt = &at
 		_, _, err := s.workOrders.AdvanceTx(ctx, tx, workorder.Caller{Actor: c.Actor}, st.WorkOrderID, workorder.InProgress, "", nil)
 		return append(changes, change{"Job.OnSite", nil}), errorsJoin(err, move(st.Job, to, ""))
@@ -233,6 +237,15 @@ func (s *Service) platformTx(ctx context.Context, tx *db.Tx, c Caller, st *store
 	}
 	more, err := s.incompleteTx(ctx, tx, c, st, IncompleteInput{Reason: reason, NextStep: "escalate", Notes: u.Notes})
 	return append(changes, more...), err
+}
+
+// updateTime is when an update happened: the platform's time when it
+// gives one, else now.
+func updateTime(tx *db.Tx, u PlatformUpdate) time.Time {
+	if u.At.IsZero() {
+		return tx.Now
+	}
+	return u.At.UTC()
 }
 
 func errorsJoin(a, b error) error {
@@ -257,6 +270,7 @@ func (s *Service) PollPlatforms(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	n := 0
+	var errs []error
 	for _, x := range refs {
 		p := s.platform(x.platform)
 		if p == nil {
@@ -272,10 +286,13 @@ func (s *Service) PollPlatforms(ctx context.Context) (int, error) {
 		if u.EventID == "" {
 			u.EventID = "poll:" + x.ext + ":" + u.State
 		}
-		if err := s.ApplyPlatformUpdate(ctx, x.platform, u); err != nil && !fault.Is(err, fault.Conflict) {
-			return n, err
+		err = s.ApplyPlatformUpdate(ctx, x.platform, u)
+		// A conflict is old news; not found is a job re-pushed under a new id meanwhile.
+		if err != nil && !fault.Is(err, fault.Conflict) && !fault.Is(err, fault.NotFound) {
+			errs = append(errs, fmt.Errorf("%s job %s: %w", x.platform, x.ext, err))
+			continue
 		}
 		n++
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }

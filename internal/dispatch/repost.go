@@ -3,6 +3,8 @@ package dispatch
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 
 	"github.com/fieldhub/fieldhub/internal/contractor"
 	"github.com/fieldhub/fieldhub/internal/db"
@@ -60,13 +62,7 @@ func (s *Service) releaseTx(ctx context.Context, tx *db.Tx, c Caller, st *stored
 		return nil, db.Translate(err)
 	}
 	st.Excluded = append(st.Excluded, who)
-	st.ContractorID, st.AwardedBidID, st.PayoutCents, st.Appointment = "", "", 0, nil
-	st.Times.AwardedAt, st.Times.ScheduledAt, st.Times.EnRouteAt = nil, nil, nil
-	st.BidDeadline = nil
-	if _, _, err := s.workOrders.AdvanceTx(ctx, tx, woCaller(c), st.WorkOrderID, workorder.Scheduling, "", nil); err != nil {
-		return nil, err
-	}
-	if err := move(st.Job, Posted, "post again"); err != nil {
+	if err := s.unassignTx(ctx, tx, c, st); err != nil {
 		return nil, err
 	}
 	if st.Mode == ModeDirect {
@@ -75,6 +71,30 @@ func (s *Service) releaseTx(ctx context.Context, tx *db.Tx, c Caller, st *stored
 	}
 	changes, err := s.repostTx(ctx, tx, st)
 	return append([]change{{typ, map[string]any{"contractor_id": who, "reason": reason}}}, changes...), err
+}
+
+// unassignTx puts a job that was given to someone (a contractor, or a
+// platform's technician) back to posted with nobody on it: no payout,
+// appointment, deadline or award times. The work order steps back to
+// scheduling unless another of its jobs still has someone on it.
+func (s *Service) unassignTx(ctx context.Context, tx *db.Tx, c Caller, st *stored) error {
+	st.ContractorID, st.AwardedBidID, st.PayoutCents, st.Appointment, st.Technician = "", "", 0, nil, nil
+	st.Times.AwardedAt, st.Times.ScheduledAt, st.Times.EnRouteAt = nil, nil, nil
+	st.BidDeadline = nil
+	var active int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE work_order_id = $1 AND id <> $2
+		AND status IN ('awarded', 'scheduled', 'en_route', 'on_site')`, st.WorkOrderID, st.ID).Scan(&active); err != nil {
+		return db.Translate(err)
+	}
+	if active == 0 {
+		if _, _, err := s.workOrders.AdvanceTx(ctx, tx, woCaller(c), st.WorkOrderID, workorder.Scheduling, "", nil); err != nil {
+			return err
+		}
+	}
+	if st.Status == Posted {
+		return nil
+	}
+	return move(st.Job, Posted, "post again")
 }
 
 // repostTx reopens bidding on a posted job: a new deadline and offers to
@@ -94,8 +114,13 @@ func (s *Service) repostTx(ctx context.Context, tx *db.Tx, st *stored) ([]change
 		{"Job.Offered", map[string]any{"contractor_ids": told, "radius_miles": st.RadiusMiles, "radius_step": st.RadiusStep}}}, nil
 }
 
-// Cancel ends an open job. Open bids are declined; a job on a field
-// platform is cancelled there too (queued).
+// cancelNote is what bidders on a cancelled job are told.
+const cancelNote = "Thank you for your bid. The job was cancelled."
+
+// Cancel ends an open job. Open bids are declined (Bid.Declined each); a job
+// on a field platform is cancelled there too (queued). When it was the work
+// order's last open job and another of its jobs was completed, the work
+// order is completed.
 func (s *Service) Cancel(ctx context.Context, c Caller, jobID, reason string) (*Job, error) {
 	if !c.Staff {
 		return nil, notFound(jobID)
@@ -106,16 +131,19 @@ func (s *Service) Cancel(ctx context.Context, c Caller, jobID, reason string) (*
 		}
 		now := tx.Now
 		st.Times.EndedAt = &now
-		if _, err := tx.ExecContext(ctx, `UPDATE bids SET status = 'declined', version = version + 1, updated_at = $1
-			WHERE job_id = $2 AND status = 'active'`, db.T(tx.Now), st.ID); err != nil {
-			return nil, db.Translate(err)
+		declined, err := declineBidsTx(ctx, tx, st.Job, cancelNote)
+		if err != nil {
+			return nil, err
 		}
 		if st.ExternalID != "" {
 			if err := s.queuePlatform(ctx, tx, st.Job, opCancel); err != nil {
 				return nil, err
 			}
 		}
-		return []change{{"Job.Cancelled", map[string]any{"reason": reason}}}, nil
+		if err := s.finishWorkOrderTx(ctx, tx, c, st.Job); err != nil {
+			return nil, err
+		}
+		return append([]change{{"Job.Cancelled", map[string]any{"reason": reason}}}, declined...), nil
 	})
 }
 
@@ -137,23 +165,25 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	n := 0
+	var errs []error
 	sys := Caller{Actor: event.System, Staff: true}
 	for _, id := range ids {
-		_, err := s.act(ctx, sys, id, func(tx *db.Tx, st *stored) ([]change, error) { return s.noBidTx(ctx, tx, st) })
+		_, err := s.act(ctx, sys, id, func(tx *db.Tx, st *stored) ([]change, error) { return s.noBidTx(ctx, tx, sys, st) })
 		if fault.Is(err, fault.Conflict) { // changed meanwhile: it is no longer the sweep's
 			continue
 		}
-		if err != nil {
-			return n, err
+		if err != nil { // one job's trouble must not starve the others; the next sweep tries it again
+			errs = append(errs, fmt.Errorf("job %s: %w", id, err))
+			continue
 		}
 		n++
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }
 
 // noBidTx acts on one job past its deadline; a conflict tells Sweep the
 // job needs nothing after all.
-func (s *Service) noBidTx(ctx context.Context, tx *db.Tx, st *stored) ([]change, error) {
+func (s *Service) noBidTx(ctx context.Context, tx *db.Tx, c Caller, st *stored) ([]change, error) {
 	if st.Status != Posted || st.BidDeadline == nil || st.BidDeadline.After(tx.Now) {
 		return nil, fault.Errorf(fault.Conflict, "not due")
 	}
@@ -204,6 +234,9 @@ func (s *Service) noBidTx(ctx context.Context, tx *db.Tx, st *stored) ([]change,
 		if err := s.queuePlatform(ctx, tx, st.Job, opCancel); err != nil {
 			return nil, err
 		}
+	}
+	if err := s.finishWorkOrderTx(ctx, tx, c, st.Job); err != nil {
+		return nil, err
 	}
 	return []change{alert, {"Job.Expired", map[string]any{"radius_miles": st.RadiusMiles, "alert": "ops"}}}, nil
 }

@@ -78,16 +78,16 @@ func (s *Service) Rule(ctx context.Context, providerID, serviceType string) (Rul
 // SetRule stores the rule for a provider (by id) and service type ("*" for
 // the provider's catch-all). Zero values take the defaults.
 func (s *Service) SetRule(ctx context.Context, a event.Actor, providerID, serviceType string, r Rule) (Rule, error) {
+	r.fill() // validate what will be stored: a zero radius becomes the default, which must fit under the maximum
 	var f fault.Fields
 	f.Check(r.NoBidMinutes >= 0 && r.NoBidMinutes <= 10080, "no_bid_minutes", "must be between 0 and 10080")
 	f.Check(r.RadiusMiles >= 0 && r.RadiusStepMiles >= 0 && r.MaxRadiusMiles >= 0, "radius_miles", "must not be negative")
-	f.Check(r.MaxRadiusMiles == 0 || r.MaxRadiusMiles >= r.RadiusMiles, "max_radius_miles", "must be at least radius_miles")
+	f.Check(r.MaxRadiusMiles >= r.RadiusMiles, "max_radius_miles", "must be at least radius_miles (default 25)")
 	f.Check(r.Platform == "" || s.platform(r.Platform) != nil, "platform", "no such field platform in this installation")
 	f.Check(serviceType != "", "service_type", "is required")
 	if err := f.Err(); err != nil {
 		return r, err
 	}
-	r.fill()
 	raw, _ := json.Marshal(r)
 	err := s.store.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO dispatch_rules (provider_id, service_type, body, updated_at) VALUES ($1, $2, $3, $4)
