@@ -62,7 +62,7 @@ func (a *API) loanerRoutes() {
 
 	register(a, huma.Operation{
 		OperationID: "inspect-loaner", Method: http.MethodPost, Path: "/v1/loaners/{device_id}/inspect", Tags: tags,
-		Summary: "Record a returned loaner's inspection", Description: "Passed: available again (returned_available). Failed: stays in the depot.",
+		Summary: "Record a returned loaner's inspection", Description: "Passed: available again (returned_available). Failed: stays in the depot. A loaner whose loan is still open is refused (409): return it first.",
 	}, func(ctx context.Context, in *loanerIDInput[struct {
 		Passed bool   `json:"passed"`
 		Note   string `json:"note,omitempty" maxLength:"2000"`

@@ -32,34 +32,26 @@ type Filter struct {
 	Limit       int
 }
 
-func (f Filter) where() (string, []any) {
-	var (
-		conds []string
-		args  []any
-	)
-	add := func(cond string, v any) {
-		args = append(args, v)
-		conds = append(conds, strings.ReplaceAll(cond, "?", "$"+itoa(len(args))))
-	}
+func (f Filter) where() *db.Where {
+	var w db.Where
 	if len(f.Statuses) > 0 {
-		ph := make([]string, len(f.Statuses))
+		args := make([]any, len(f.Statuses))
 		for i, st := range f.Statuses {
-			args = append(args, string(st))
-			ph[i] = "$" + itoa(len(args))
+			args[i] = string(st)
 		}
-		conds = append(conds, "status IN ("+strings.Join(ph, ", ")+")")
+		w.Add("status IN ("+placeholders(len(args))+")", args...)
 	}
 	for _, c := range []struct{ col, v string }{{"stage", f.Stage}, {"template", f.Template}, {"service_type", f.ServiceType},
 		{"work_order_id", f.WorkOrderID}, {"serial", f.Serial}} {
 		if c.v != "" {
-			add(c.col+" = ?", c.v)
+			w.Add(c.col+" = ?", c.v)
 		}
 	}
-	if len(conds) == 0 {
-		return "", args
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	return &w
 }
+
+// placeholders is n ? marks for an IN list.
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 // List returns tickets newest first, a page at a time.
 func (s *Service) List(ctx context.Context, f Filter) ([]*Ticket, string, error) {
@@ -71,18 +63,12 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Ticket, string, error)
 	if err != nil {
 		return nil, "", err
 	}
-	where, args := f.where()
+	w := f.where()
 	if ok {
-		args = append(args, after.ID)
-		cond := "id < $" + itoa(len(args))
-		if where == "" {
-			where = " WHERE " + cond
-		} else {
-			where += " AND " + cond
-		}
+		w.Add("id < ?", after.ID)
 	}
-	args = append(args, limit+1)
-	rows, err := s.store.Read.QueryContext(ctx, `SELECT `+columns+` FROM depot_tickets`+where+` ORDER BY id DESC LIMIT $`+itoa(len(args)), args...)
+	w.Args = append(w.Args, limit+1)
+	rows, err := s.store.Read.QueryContext(ctx, `SELECT `+columns+` FROM depot_tickets`+w.SQL()+` ORDER BY id DESC LIMIT $`+itoa(len(w.Args)), w.Args...)
 	list, err := db.Collect(rows, err, func(r *sql.Rows) (*Ticket, error) { return scan(r) })
 	if err != nil {
 		return nil, "", err
@@ -143,10 +129,10 @@ type DoorToDoor struct {
 // filter's template, service type and work order apply.
 func (s *Service) Board(ctx context.Context, f Filter) (*Board, error) {
 	f.Statuses, f.Stage, f.Serial = []Status{Open, OnHold, Ready}, "", ""
-	where, args := f.where()
-	args = append(args, BoardLimit+1)
-	rows, err := s.store.Read.QueryContext(ctx, `SELECT `+columns+` FROM depot_tickets`+where+
-		` ORDER BY stage_since, id LIMIT $`+itoa(len(args)), args...)
+	w := f.where()
+	w.Args = append(w.Args, BoardLimit+1)
+	rows, err := s.store.Read.QueryContext(ctx, `SELECT `+columns+` FROM depot_tickets`+w.SQL()+
+		` ORDER BY stage_since, id LIMIT $`+itoa(len(w.Args)), w.Args...)
 	list, err := db.Collect(rows, err, func(r *sql.Rows) (*Ticket, error) { return scan(r) })
 	if err != nil {
 		return nil, err

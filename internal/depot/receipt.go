@@ -202,7 +202,8 @@ func (s *Service) pickTemplate(ctx context.Context, tx *db.Tx, serviceType, name
 
 // receiveDevice registers the unit (in_depot from the start) or moves the
 // unit already known to in_depot, and refuses one that is in work on
-// another ticket.
+// another ticket. A loaner still out on loan is returned (its loan closes,
+// Loaner.Returned) before it moves.
 func (s *Service) receiveDevice(ctx context.Context, tx *db.Tx, by event.Actor, t *Ticket, notes, owner string) (string, error) {
 	summary := fmt.Sprintf("Received at the depot on %s for %s", t.Number, t.WorkOrderNumber)
 	if len(t.Missing) > 0 {
@@ -229,6 +230,14 @@ func (s *Service) receiveDevice(ctx context.Context, tx *db.Tx, by event.Actor, 
 	}
 	if !fault.Is(db.Translate(err), fault.NotFound) {
 		return "", db.Translate(err)
+	}
+	if d.Loaner && d.Loan != nil {
+		// A loaner still out on loan came back through the depot: its loan
+		// closes here, as a return at the counter would close it, so it is
+		// neither billed overdue nor inspected with the loan open.
+		if _, err := s.devices.ReturnTx(ctx, tx, by, d.ID, "received at the depot on "+t.Number); err != nil {
+			return "", err
+		}
 	}
 	// MoveTx only records e for a device already in the depot.
 	_, err = s.devices.MoveTx(ctx, tx, by, d.ID, device.InDepot, e)

@@ -179,11 +179,17 @@ func (s *Service) trackerMove(ctx context.Context, tx *db.Tx, by event.Actor, t 
 		return s.ignoreMove(ctx, tx, by, t, toStatus, fmt.Sprintf("ticket is at %s; the tracker may only move it to the next stage", t.Stage))
 	}
 	c.Notes = "Moved to " + toStatus + " in " + by.ID
-	err := s.completeTx(ctx, tx, by, t, t.Stage, c)
-	if fault.Is(err, fault.Conflict) {
-		return s.ignoreMove(ctx, tx, by, t, toStatus, err.Error())
+	// Only a stage that cannot be completed now (the ticket on hold or
+	// closed) makes the move one to ignore. Once completeTx starts it writes
+	// the ticket and its events, so any error it returns rolls the whole
+	// update back rather than being recorded as ignored.
+	if err := checkCurrent(t, t.Stage); err != nil {
+		if fault.Is(err, fault.Conflict) {
+			return s.ignoreMove(ctx, tx, by, t, toStatus, err.Error())
+		}
+		return err
 	}
-	return err
+	return s.completeTx(ctx, tx, by, t, t.Stage, c)
 }
 
 func (s *Service) ignoreMove(ctx context.Context, tx *db.Tx, by event.Actor, t *Ticket, toStatus, reason string) error {

@@ -37,6 +37,12 @@ func (s *Service) onSerialScanned(ctx context.Context, e event.Event) error {
 	err := s.store.InTx(ctx, func(tx *db.Tx) error {
 		return s.custodyTx(ctx, tx, e, p, kind, typ)
 	})
+	if fault.Is(err, fault.NotFound) {
+		// An unknown serial without a model cannot be registered, and no
+		// retry will make it known: drop it as an unappliable scan.
+		s.log.Warn("device custody: unknown serial and no model to register it", "event", e.ID, "serial", p.Serial, "err", err)
+		return nil
+	}
 	if fault.Is(err, fault.Invalid) || fault.Is(err, fault.Conflict) {
 		s.log.Warn("device custody: scan not applied", "event", e.ID, "serial", p.Serial, "err", err)
 		return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/fieldhub/fieldhub/internal/db"
+	"github.com/fieldhub/fieldhub/internal/event"
 	"github.com/fieldhub/fieldhub/internal/fault"
 )
 
@@ -14,35 +15,53 @@ import (
 func (s *Service) Return(ctx context.Context, c Caller, id, note string) (*Device, error) {
 	var out *Device
 	err := s.store.InTx(ctx, func(tx *db.Tx) error {
-		d, err := s.GetTx(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if !d.Loaner {
-			return fault.Errorf(fault.Conflict, "device %s is not a loaner", d.Serial)
-		}
-		loan := d.Loan
-		if loan == nil {
-			return &fault.Error{Code: fault.Conflict, Message: fmt.Sprintf("loaner %s is not out on loan", d.Serial),
-				Detail: map[string]any{"status": d.Status}}
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE device_loans SET returned_at = $1 WHERE id = $2 AND returned_at IS NULL`,
-			db.T(tx.Now), loan.ID); err != nil {
-			return db.Translate(err)
-		}
-		at := tx.Now
-		loan.ReturnedAt = &at
-		d.Location = "depot"
-		detail := map[string]any{"loan_id": loan.ID, "overdue": loan.Overdue, "days_overdue": loan.DaysOverdue, "note": note}
-		if err := s.moveTx(ctx, tx, c.Actor, d, InDepot, Entry{Type: HistLoanerReturned, WorkOrderID: loan.WorkOrderID, Ref: loan.ID,
-			Summary: "Returned from " + orDash(loan.Customer) + "; awaiting inspection", Detail: detail}); err != nil {
-			return err
-		}
-		_, err = s.record(ctx, tx, c.Actor, d, "Loaner.Returned", loan.WorkOrderID, map[string]any{"loan": loan, "note": note})
-		out = d
+		var err error
+		out, err = s.ReturnTx(ctx, tx, c.Actor, id, note)
 		return err
 	})
 	return out, err
+}
+
+// ReturnTx closes the open loan of loaner id inside the caller's
+// transaction (the depot receiving a loaner that is still out) and moves it
+// to in_depot with a Loaner.Returned event. A loaner with no open loan is a
+// conflict; so is a loan another transaction closed first, so that only one
+// return is ever recorded.
+func (s *Service) ReturnTx(ctx context.Context, tx *db.Tx, by event.Actor, id, note string) (*Device, error) {
+	d, err := s.GetTx(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !d.Loaner {
+		return nil, fault.Errorf(fault.Conflict, "device %s is not a loaner", d.Serial)
+	}
+	loan := d.Loan
+	if loan == nil {
+		return nil, notOnLoan(d)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE device_loans SET returned_at = $1 WHERE id = $2 AND returned_at IS NULL`,
+		db.T(tx.Now), loan.ID)
+	if err != nil {
+		return nil, db.Translate(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return nil, notOnLoan(d) // a concurrent return closed it first
+	}
+	at := tx.Now
+	loan.ReturnedAt = &at
+	d.Location = "depot"
+	detail := map[string]any{"loan_id": loan.ID, "overdue": loan.Overdue, "days_overdue": loan.DaysOverdue, "note": note}
+	if err := s.moveTx(ctx, tx, by, d, InDepot, Entry{Type: HistLoanerReturned, WorkOrderID: loan.WorkOrderID, Ref: loan.ID,
+		Summary: "Returned from " + orDash(loan.Customer) + "; awaiting inspection", Detail: detail}); err != nil {
+		return nil, err
+	}
+	_, err = s.record(ctx, tx, by, d, "Loaner.Returned", loan.WorkOrderID, map[string]any{"loan": loan, "note": note})
+	return d, err
+}
+
+func notOnLoan(d *Device) error {
+	return &fault.Error{Code: fault.Conflict, Message: fmt.Sprintf("loaner %s is not out on loan", d.Serial),
+		Detail: map[string]any{"status": d.Status}}
 }
 
 // Inspect records the inspection of a returned loaner. Passed, it is
@@ -61,6 +80,12 @@ func (s *Service) Inspect(ctx context.Context, c Caller, id string, passed bool,
 		if d.Status != InDepot {
 			return &fault.Error{Code: fault.Conflict, Message: fmt.Sprintf("only a loaner in the depot is inspected; %s is %s", d.Serial, d.Status),
 				Detail: map[string]any{"status": d.Status}}
+		}
+		if d.Loan != nil {
+			// Passing would lend it again with this loan still open,
+			// billed overdue every day.
+			return &fault.Error{Code: fault.Conflict, Message: fmt.Sprintf("loaner %s is still out on loan %s; return it first with POST /v1/loaners/%s/return",
+				d.Serial, d.Loan.ID, d.ID), Detail: map[string]any{"status": d.Status, "loan_id": d.Loan.ID}}
 		}
 		var loanID, workOrderID string
 		// The loan this inspection closes is the latest returned one not yet

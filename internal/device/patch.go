@@ -53,6 +53,9 @@ func (s *Service) Patch(ctx context.Context, c Caller, id string, in Edit, ifVer
 }
 
 func (s *Service) patchTx(ctx context.Context, tx *db.Tx, by event.Actor, d *Device, in Edit) error {
+	if err := loanPins(d, in); err != nil {
+		return err
+	}
 	before := *d
 	before.Attributes = maps.Clone(d.Attributes)
 	if err := s.apply(ctx, tx, d, in); err != nil {
@@ -124,6 +127,28 @@ func (s *Service) historyOfEdit(ctx context.Context, tx *db.Tx, by event.Actor, 
 		}
 	}
 	return nil
+}
+
+// loanPins refuses taking a loaner out of its pool (loaner false, or
+// another region) while it is out on loan: the loan would be stranded, never
+// returned through the pool and billed overdue every day.
+func loanPins(d *Device, in Edit) error {
+	if d.Loan == nil {
+		return nil
+	}
+	var fields []string
+	if in.Loaner != nil && !*in.Loaner {
+		fields = append(fields, "loaner")
+	}
+	if in.Region != nil && strings.ToUpper(strings.TrimSpace(*in.Region)) != d.Region {
+		fields = append(fields, "region")
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return &fault.Error{Code: fault.Conflict,
+		Message: fmt.Sprintf("loaner %s is out on loan %s; return it before changing its %s", d.Serial, d.Loan.ID, strings.Join(fields, " or ")),
+		Detail:  map[string]any{"status": d.Status, "loan_id": d.Loan.ID, "fields": fields}}
 }
 
 // apply validates an edit against d and applies it.

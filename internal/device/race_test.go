@@ -102,6 +102,12 @@ func TestService(t *testing.T) {
 		t.Run("assign race", func(t *testing.T) { assignRace(t, store, s) })
 		t.Run("inspect keeps earlier loans", func(t *testing.T) { inspectKeepsEarlierLoans(t, store, s) })
 		t.Run("scan kind is the scan's", func(t *testing.T) { scanKindIsTheScans(t, s) })
+		t.Run("inspect needs the return", func(t *testing.T) { inspectNeedsReturn(t, store, s) })
+		t.Run("return race", func(t *testing.T) { returnRace(t, store, s) })
+		t.Run("sweep waits for the device", func(t *testing.T) { sweepWaitsForDevice(t, store, s) })
+		t.Run("patch keeps a loan in its pool", func(t *testing.T) { patchKeepsLoanInPool(t, store, s) })
+		t.Run("unknown scan dropped", func(t *testing.T) { unknownScanDropped(t, s) })
+		t.Run("list filters", func(t *testing.T) { listFilters(t, s) })
 	})
 }
 

@@ -81,59 +81,47 @@ type Filter struct {
 
 // List returns a page of devices, newest first.
 func (s *Service) List(ctx context.Context, c Caller, f Filter) ([]*Device, string, error) {
-	var (
-		where []string
-		args  []any
-	)
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
-	}
+	var w db.Where
 	if f.Serial != "" {
-		add("d.serial = ?", normSerial(f.Serial))
+		w.Add("d.serial = ?", normSerial(f.Serial))
 	}
 	if f.Model != "" {
-		add("lower(d.model) = lower(?)", strings.TrimSpace(f.Model))
+		w.Add("lower(d.model) = lower(?)", strings.TrimSpace(f.Model))
 	}
 	if len(f.Statuses) > 0 {
-		var ph []string
-		for _, st := range f.Statuses {
-			args = append(args, string(st))
-			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		args := make([]any, len(f.Statuses))
+		for i, st := range f.Statuses {
+			args[i] = string(st)
 		}
-		where = append(where, "d.status IN ("+strings.Join(ph, ", ")+")")
+		w.Add("d.status IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+")", args...)
 	}
 	switch o := strings.TrimSpace(f.Owner); {
 	case strings.EqualFold(o, OwnerCompany):
-		add("d.owner_kind = ?", OwnerCompany)
+		w.Add("d.owner_kind = ?", OwnerCompany)
 	case o != "":
-		add("lower(d.owner_name) = lower(?)", o)
+		w.Add("lower(d.owner_name) = lower(?)", o)
 	}
 	if f.Loaner != nil {
-		add("d.loaner = ?", *f.Loaner)
+		w.Add("d.loaner = ?", *f.Loaner)
 	}
 	if f.Region != "" {
-		add("d.region = ?", strings.ToUpper(strings.TrimSpace(f.Region)))
+		w.Add("d.region = ?", strings.ToUpper(strings.TrimSpace(f.Region)))
 	}
 	if f.ParentID != "" {
-		add("d.parent_id = ?", f.ParentID)
+		w.Add("d.parent_id = ?", f.ParentID)
 	}
 	if f.Overdue {
-		add("l.id IS NOT NULL AND l.due_at <= ?", db.T(s.store.Now()))
+		w.Add("l.id IS NOT NULL AND l.due_at <= ?", db.T(s.store.Now()))
 	}
 	var after string
 	if ok, err := page.Decode(f.Cursor, &after); err != nil {
 		return nil, "", err
 	} else if ok {
-		add("d.id < ?", after)
+		w.Add("d.id < ?", after)
 	}
 	limit := page.Limit(f.Limit)
-	q := `SELECT ` + columns + from
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += fmt.Sprintf(" ORDER BY d.id DESC LIMIT %d", limit+1)
-	rows, err := s.store.Read.QueryContext(ctx, q, args...)
+	q := `SELECT ` + columns + from + w.SQL() + fmt.Sprintf(" ORDER BY d.id DESC LIMIT %d", limit+1)
+	rows, err := s.store.Read.QueryContext(ctx, q, w.Args...)
 	now := s.store.Now()
 	items, err := db.Collect(rows, err, func(r *sql.Rows) (*Device, error) { return scan(r, now) })
 	if err != nil {

@@ -53,25 +53,36 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 }
 
 // sweepLoan fires whichever timer of one loan is due, claiming it first.
+// It locks the device before touching the loan, the order Return and every
+// other loaner change take, so a sweep and a return never deadlock.
 func (s *Service) sweepLoan(ctx context.Context, tx *db.Tx, loanID string) (int, error) {
 	var deviceID string
-	var due db.Time
-	err := tx.QueryRowContext(ctx, `SELECT device_id, due_at FROM device_loans WHERE id = $1 AND returned_at IS NULL`+tx.ForUpdate(),
-		loanID).Scan(&deviceID, &due)
+	err := tx.QueryRowContext(ctx, `SELECT device_id FROM device_loans WHERE id = $1 AND returned_at IS NULL`, loanID).Scan(&deviceID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil // returned meanwhile
 	}
 	if err != nil {
 		return 0, db.Translate(err)
 	}
-	late, days := overdue(due.Time, tx.Now)
+	d, err := s.GetTx(ctx, tx, deviceID)
+	if err != nil {
+		return 0, err
+	}
+	if d.Loan == nil || d.Loan.ID != loanID {
+		return 0, nil // returned meanwhile
+	}
+	due := d.Loan.dueAt
+	late, days := overdue(due, tx.Now)
 	var res sql.Result
+	// Each update is guarded by returned_at too: the loan read with the
+	// device may predate a return that committed while we waited for it.
 	if late {
 		res, err = tx.ExecContext(ctx, `UPDATE device_loans SET overdue_notified_at = $1, days_overdue = $2
-			WHERE id = $3 AND (overdue_notified_at IS NULL OR overdue_notified_at <= $4)`,
+			WHERE id = $3 AND returned_at IS NULL AND (overdue_notified_at IS NULL OR overdue_notified_at <= $4)`,
 			db.T(tx.Now), days, loanID, db.T(tx.Now.Add(-overdueEvery)))
 	} else if !tx.Now.Before(due.Add(-remindFrom)) {
-		res, err = tx.ExecContext(ctx, `UPDATE device_loans SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL`, db.T(tx.Now), loanID)
+		res, err = tx.ExecContext(ctx, `UPDATE device_loans SET reminded_at = $1 WHERE id = $2 AND returned_at IS NULL AND reminded_at IS NULL`,
+			db.T(tx.Now), loanID)
 	} else {
 		return 0, nil
 	}
@@ -79,11 +90,7 @@ func (s *Service) sweepLoan(ctx context.Context, tx *db.Tx, loanID string) (int,
 		return 0, db.Translate(err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return 0, nil // another sweep fired it
-	}
-	d, err := s.GetTx(ctx, tx, deviceID)
-	if err != nil {
-		return 0, err
+		return 0, nil // another sweep fired it, or the loaner came back
 	}
 	if late {
 		return 1, s.fireOverdue(ctx, tx, d, days)

@@ -44,7 +44,7 @@ func (s *Service) AdvanceTx(ctx context.Context, tx *db.Tx, c Caller, id string,
 // codes of its own: its list governs what its staff pick, not fieldhub's.
 func (s *Service) HoldTx(ctx context.Context, tx *db.Tx, c Caller, id, reasonCode, note string) (*WorkOrder, error) {
 	return s.actTx(ctx, tx, c, id, nil, func(tx *db.Tx, w *WorkOrder) ([]change, error) {
-		if true {
+		if !slices.Contains(DefaultHoldReasons, reasonCode) {
 			if err := s.checkReason(ctx, w, reasonCode, pickHold, DefaultHoldReasons); err != nil {
 				return nil, err
 			}
