@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fieldhub/fieldhub/internal/app"
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
 	"github.com/fieldhub/fieldhub/internal/dispatch"
 	"github.com/fieldhub/fieldhub/internal/event"
@@ -162,15 +161,9 @@ func TestDispatchFieldPlatformDeclineAndTimes(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := context.Background()
-			stub := &stubPlatform{}
-			a := startServerWith(t, e, setup{inProcess: true,
-				extend: []func(*app.App){func(a *app.App) { a.Dispatch.AddPlatform(stub) }}}).app
+			a, _, w := stubWorld(t, e, "PO-FP-AT")
 			sys := event.Actor{Kind: event.ActorSystem, ID: "test"}
 			staff := dispatch.Caller{Actor: sys, Staff: true}
-			provID, w := acmeOrder(t, a, "PO-FP-AT")
-			if _, err := a.Dispatch.SetRule(ctx, sys, provID, "*", dispatch.Rule{Platform: "stub", Pool: "biomed"}); err != nil {
-				t.Fatal(err)
-			}
 			start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
 			newJob := func() (string, string) {
 				j, err := a.Dispatch.Create(ctx, staff, w.ID, dispatch.JobInput{Kind: "repair", Mode: dispatch.ModeFieldPlatform,

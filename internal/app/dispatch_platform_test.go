@@ -9,6 +9,7 @@ import (
 
 	"github.com/fieldhub/fieldhub/internal/app"
 	"github.com/fieldhub/fieldhub/internal/connector/workmarket/wmfake"
+	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
 	"github.com/fieldhub/fieldhub/internal/dispatch"
 	"github.com/fieldhub/fieldhub/internal/event"
@@ -41,19 +42,28 @@ func (p *stubPlatform) ParseWebhook(*http.Request) ([]dispatch.PlatformUpdate, e
 	return nil, nil
 }
 
+// stubWorld is an in-process installation whose field platform is a stub,
+// with one ACME work order whose jobs are routed to it.
+func stubWorld(t *testing.T, e db.Engine, external string) (*app.App, *stubPlatform, *workorder.WorkOrder) {
+	t.Helper()
+	stub := &stubPlatform{}
+	a := startServerWith(t, e, setup{inProcess: true,
+		extend: []func(*app.App){func(a *app.App) { a.Dispatch.AddPlatform(stub) }}}).app
+	provID, w := acmeOrder(t, a, external)
+	sys := event.Actor{Kind: event.ActorSystem, ID: "test"}
+	if _, err := a.Dispatch.SetRule(context.Background(), sys, provID, "*", dispatch.Rule{Platform: "stub", Pool: "biomed"}); err != nil {
+		t.Fatal(err)
+	}
+	return a, stub, w
+}
+
 func TestDispatchFieldPlatform(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := context.Background()
-			stub := &stubPlatform{}
-			a := startServerWith(t, e, setup{inProcess: true,
-				extend: []func(*app.App){func(a *app.App) { a.Dispatch.AddPlatform(stub) }}}).app
+			a, stub, w := stubWorld(t, e, "PO-FP")
 			sys := event.Actor{Kind: event.ActorSystem, ID: "test"}
 			staff := dispatch.Caller{Actor: sys, Staff: true}
-			provID, w := acmeOrder(t, a, "PO-FP")
-			if _, err := a.Dispatch.SetRule(ctx, sys, provID, "*", dispatch.Rule{Platform: "stub", Pool: "biomed"}); err != nil {
-				t.Fatal(err)
-			}
 			start := time.Now().Add(48 * time.Hour).UTC()
 			j, err := a.Dispatch.Create(ctx, staff, w.ID, dispatch.JobInput{Kind: "repair", Mode: dispatch.ModeFieldPlatform,
 				BudgetCents: 10000, Window: dispatch.TimeWindow{Start: start, End: start.Add(3 * time.Hour)}}, true)
