@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"errors"
+	"github.com/fieldhub/fieldhub/internal/db"
 	"net/http"
 	"net/mail"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/fieldhub/fieldhub/internal/auth"
@@ -46,20 +48,33 @@ func (a *API) createContractor(ctx context.Context, p *auth.Principal, in NewCon
 			return nil, err
 		}
 	}
-	c, err := a.Contractors.Create(ctx, actor(p), prof)
-	if err != nil {
-		return nil, err
-	}
-	out := &ctCreateOutput{ETag: ETag(c.Version), Body: CreatedContractor{Contractor: c}}
 	if email == "" {
-		return out, nil
+		c, err := a.Contractors.Create(ctx, actor(p), prof)
+		if err != nil {
+			return nil, err
+		}
+		return &ctCreateOutput{ETag: ETag(c.Version), Body: CreatedContractor{Contractor: c}}, nil
 	}
+	// The profile and its sign-in commit together: an account that cannot
+	// be made leaves no profile behind for a retry to duplicate.
 	pw := auth.GeneratePassword()
-	u, err := a.Auth.CreateUser(ctx, auth.NewUser{Kind: auth.KindContractor, Email: email, Name: c.Name, Password: pw, SubjectID: c.ID}, p)
+	pu, err := a.Auth.PrepareUser(ctx, auth.NewUser{Kind: auth.KindContractor, Email: email, Name: strings.TrimSpace(prof.Name), Password: pw})
 	if err != nil {
 		return nil, err
 	}
-	out.CacheControl = NoStore
+	var u auth.User
+	c, err := a.Contractors.CreateWith(ctx, actor(p), prof, func(tx *db.Tx, c *contractor.Contractor) error {
+		u, err = a.Auth.CreateUserTx(ctx, tx, pu.WithSubject(c.ID), p)
+		if fault.Is(err, fault.Conflict) {
+			return &fault.Error{Code: fault.Conflict, Message: "a user with this e-mail exists",
+				Fields: []fault.FieldError{{Field: "account.email", Reason: "is taken"}}}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &ctCreateOutput{ETag: ETag(c.Version), CacheControl: NoStore, Body: CreatedContractor{Contractor: c}}
 	out.Body.Account = &ContractorAccount{UserID: u.ID, Email: u.Email, Password: pw}
 	return out, nil
 }

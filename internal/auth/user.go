@@ -91,36 +91,66 @@ func quote(s string) string { return `"` + s + `"` }
 // CreateUser adds a user. by is who does it (nil: the system, e.g. the first
 // admin at bootstrap).
 func (s *Service) CreateUser(ctx context.Context, n NewUser, by *Principal) (User, error) {
-	if err := n.normalize(); err != nil {
+	pu, err := s.PrepareUser(ctx, n)
+	if err != nil {
 		return User{}, err
 	}
-	// Hash before the transaction: on SQLite a transaction holds the only writer.
+	var u User
+	err = s.store.InTx(ctx, func(tx *db.Tx) error {
+		u, err = s.CreateUserTx(ctx, tx, pu, by)
+		return err
+	})
+	return u, err
+}
+
+// PreparedUser is a new user checked and with the password hashed, ready to
+// be written in a transaction.
+type PreparedUser struct {
+	n    NewUser
+	hash string
+}
+
+// WithSubject links the prepared account to the profile it belongs to,
+// once that profile's id is known (inside the same transaction).
+func (pu PreparedUser) WithSubject(id string) PreparedUser {
+	pu.n.SubjectID = id
+	return pu
+}
+
+// PrepareUser checks n and hashes its password. It runs before the
+// transaction that writes the user: hashing is slow, and on SQLite a
+// transaction holds the only writer.
+func (s *Service) PrepareUser(ctx context.Context, n NewUser) (PreparedUser, error) {
+	if err := n.normalize(); err != nil {
+		return PreparedUser{}, err
+	}
 	hash, err := s.hash(ctx, n.Password)
 	if err != nil {
-		return User{}, err
+		return PreparedUser{}, err
 	}
+	return PreparedUser{n: n, hash: hash}, nil
+}
+
+// CreateUserTx writes a prepared user inside the caller's transaction, so
+// that an account and what it belongs to (a contractor's profile) commit
+// together or not at all. A taken e-mail is a conflict naming email.
+func (s *Service) CreateUserTx(ctx context.Context, tx *db.Tx, pu PreparedUser, by *Principal) (User, error) {
+	n := pu.n
 	u := User{ID: uuid.Must(uuid.NewV7()).String(), Kind: n.Kind, Email: n.Email, Name: n.Name,
-		Roles: n.Roles, SubjectID: n.SubjectID, Version: 1}
-	err = s.store.InTx(ctx, func(tx *db.Tx) error {
-		u.CreatedAt, u.UpdatedAt = tx.Now, tx.Now
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, kind, email, name, password_hash, roles, subject_id, disabled, version, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9)`,
-			u.ID, u.Kind, u.Email, u.Name, hash, joinRoles(u.Roles), nullable(u.SubjectID), false, db.T(tx.Now))
-		if db.IsUniqueViolation(err) {
-			return &fault.Error{Code: fault.Conflict, Message: "a user with this email exists",
-				Fields: []fault.FieldError{{Field: "email", Reason: "is taken"}}}
-		}
-		if err != nil {
-			return db.Translate(err)
-		}
-		e := Entry(by, ActionUserCreated, "user:"+u.ID)
-		e.Detail = map[string]any{"kind": u.Kind, "email": u.Email, "roles": u.Roles}
-		return Audit(ctx, tx, tx.Now, e)
-	})
-	if err != nil {
-		return User{}, err
+		Roles: n.Roles, SubjectID: n.SubjectID, Version: 1, CreatedAt: tx.Now, UpdatedAt: tx.Now}
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, kind, email, name, password_hash, roles, subject_id, disabled, version, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9)`,
+		u.ID, u.Kind, u.Email, u.Name, pu.hash, joinRoles(u.Roles), nullable(u.SubjectID), false, db.T(tx.Now))
+	if db.IsUniqueViolation(err) {
+		return User{}, &fault.Error{Code: fault.Conflict, Message: "a user with this email exists",
+			Fields: []fault.FieldError{{Field: "email", Reason: "is taken"}}}
 	}
-	return u, nil
+	if err != nil {
+		return User{}, db.Translate(err)
+	}
+	e := Entry(by, ActionUserCreated, "user:"+u.ID)
+	e.Detail = map[string]any{"kind": u.Kind, "email": u.Email, "roles": u.Roles}
+	return u, Audit(ctx, tx, tx.Now, e)
 }
 
 func nullable(s string) any {

@@ -42,6 +42,13 @@ func (s *Service) record(ctx context.Context, tx *db.Tx, by event.Actor, id stri
 
 // Create adds a contractor as an applicant; Activate lets them work.
 func (s *Service) Create(ctx context.Context, by event.Actor, p Profile) (*Contractor, error) {
+	return s.CreateWith(ctx, by, p, nil)
+}
+
+// CreateWith is Create with more work in the same transaction: then runs
+// after the profile is written (to create the contractor's sign-in, say),
+// and its error rolls the profile back too.
+func (s *Service) CreateWith(ctx context.Context, by event.Actor, p Profile, then func(tx *db.Tx, c *Contractor) error) (*Contractor, error) {
 	p.Normalize()
 	home, err := p.Validate()
 	if err != nil {
@@ -55,10 +62,19 @@ func (s *Service) Create(ctx context.Context, by event.Actor, p Profile) (*Contr
 		if err := insert(ctx, tx, c); err != nil {
 			return err
 		}
+		if err := s.record(ctx, tx, by, c.ID, change{EventCreated, map[string]any{"contractor": c}}); err != nil {
+			return err
+		}
 		out = c
-		return s.record(ctx, tx, by, c.ID, change{EventCreated, map[string]any{"contractor": c}})
+		if then != nil {
+			return then(tx, c)
+		}
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Get returns a contractor with the holds that are not yet over.

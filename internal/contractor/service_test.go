@@ -1,6 +1,7 @@
 package contractor_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -226,6 +227,34 @@ func TestReliabilityAndList(t *testing.T) {
 		}
 		if _, _, err := f.svc.List(ctx, contractor.Filter{NearZIP: "99999"}); !slices.Equal(fields(err), []string{"near_zip"}) {
 			t.Errorf("unknown near_zip: %v", err)
+		}
+	})
+}
+
+// CreateWith's extra work shares the profile's transaction: when it fails,
+// no profile and no event are left for a retry to duplicate.
+func TestCreateWithRollsBackTogether(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		f := setup(t, store)
+		ctx := context.Background()
+		boom := errors.New("account refused")
+		var id string
+		_, err := f.svc.CreateWith(ctx, staff, profile("Rita"), func(tx *db.Tx, c *contractor.Contractor) error {
+			id = c.ID
+			return boom
+		})
+		if !errors.Is(err, boom) || id == "" {
+			t.Fatalf("CreateWith = %v (id %q)", err, id)
+		}
+		if _, err := f.svc.Get(ctx, id); !fault.Is(err, fault.NotFound) {
+			t.Fatalf("the profile outlived its failed transaction: %v", err)
+		}
+		if got := f.types(t, id); len(got) != 0 {
+			t.Fatalf("events left behind: %v", got)
+		}
+		c, err := f.svc.CreateWith(ctx, staff, profile("Rita"), func(*db.Tx, *contractor.Contractor) error { return nil })
+		if err != nil || c.Name != "Rita" {
+			t.Fatalf("CreateWith = %v, %v", c, err)
 		}
 	})
 }
