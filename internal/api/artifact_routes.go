@@ -199,20 +199,19 @@ func (a *API) uploadArtifact(ctx context.Context, in *uploadInput) (*artifactOut
 	if err != nil {
 		return nil, receiveProblem(err, multi)
 	}
-	if dup, err := a.sameArtifact(ctx, c, in.ID, kind, meta); err != nil || dup != nil {
-		a.dropArtifact(ctx, key)
-		if err != nil {
-			return nil, err
-		}
-		return &artifactOutput{Status: http.StatusOK, Location: artifactPath(dup), Body: dup}, nil
-	}
-	art, err := a.Dispatch.AddArtifact(ctx, c, in.ID, dispatch.Artifact{Kind: in.Kind, ContentType: meta.ContentType,
+	art, created, err := a.Dispatch.AddArtifact(ctx, c, in.ID, dispatch.Artifact{Kind: in.Kind, ContentType: meta.ContentType,
 		Size: meta.Size, SHA256: meta.SHA256, Caption: in.Caption, Key: meta.Key})
+	if err != nil || !created {
+		a.dropArtifact(ctx, key) // not recorded, or a retry of bytes the job keeps already
+	}
 	if err != nil {
-		a.dropArtifact(ctx, key)
 		return nil, err
 	}
-	return &artifactOutput{Status: http.StatusCreated, Location: artifactPath(art), Body: art}, nil
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+	}
+	return &artifactOutput{Status: status, Location: artifactPath(art), Body: art}, nil
 }
 
 func isMultipart(contentType string) bool {
@@ -241,21 +240,6 @@ func filePart(r *http.Request, kind artifact.Kind) (io.Reader, string, error) {
 		}
 		_, _ = io.Copy(io.Discard, part)
 	}
-}
-
-// sameArtifact finds an artifact of the job already holding these bytes as
-// this kind: a retried upload.
-func (a *API) sameArtifact(ctx context.Context, c dispatch.Caller, jobID string, kind artifact.Kind, m artifact.Meta) (*dispatch.Artifact, error) {
-	all, err := a.Dispatch.Artifacts(ctx, c, jobID)
-	if err != nil {
-		return nil, err
-	}
-	for i := range all {
-		if all[i].Kind == string(kind) && all[i].SHA256 == m.SHA256 && all[i].Size == m.Size {
-			return &all[i], nil
-		}
-	}
-	return nil, nil
 }
 
 // dropArtifact deletes bytes that will not be recorded; failing that, they

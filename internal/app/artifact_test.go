@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/fieldhub/fieldhub/internal/app"
@@ -228,5 +229,31 @@ func artifactRetry(t *testing.T, w artifactWorld, ops *client) {
 	}
 	if n := len(list(t, ops.do("GET", "/v1/jobs/"+id+"/artifacts", nil))); n != 3 {
 		t.Fatalf("%d artifacts, want 3", n)
+	}
+	// Two retries of one upload at once: one is recorded, one answers with it.
+	png := sample(pngMagic, 50_000)
+	codes := make(chan int, 2)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- upload(ops, id, "kind=photo", "image/png", png, false).status
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	got := map[int]int{}
+	for c := range codes {
+		got[c]++
+	}
+	if got[201] != 1 || got[200] != 1 {
+		t.Fatalf("concurrent retries answered %v, want one 201 and one 200", got)
+	}
+	if n := len(list(t, ops.do("GET", "/v1/jobs/"+id+"/artifacts", nil))); n != 4 {
+		t.Fatalf("%d artifacts after concurrent retries, want 4", n)
+	}
+	if n := stored(t, w.dir); n != 2+4 {
+		t.Fatalf("%d files kept after concurrent retries, want 6", n)
 	}
 }

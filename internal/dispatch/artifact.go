@@ -30,17 +30,20 @@ func (s *Service) CanUpload(ctx context.Context, c Caller, jobID string) error {
 	return notFound(jobID)
 }
 
-// AddArtifact records a file already kept in the artifact store (a.Key)
-// and records Job.ArtifactAdded.
-func (s *Service) AddArtifact(ctx context.Context, c Caller, jobID string, a Artifact) (*Artifact, error) {
+// AddArtifact records a file stored for a job. It is idempotent by content:
+// when the job already keeps the same bytes (kind, SHA-256 and size) — a
+// retried upload — it answers with that artifact and created=false, and the
+// caller drops its own copy of the bytes. The check runs under the job's
+// lock, so two retries at once record one artifact.
+func (s *Service) AddArtifact(ctx context.Context, c Caller, jobID string, a Artifact) (out *Artifact, created bool, err error) {
 	var f fault.Fields
 	f.Check(slices.Contains(ArtifactKinds, a.Kind), "kind", "must be photo, video, document or signature")
 	f.Check(a.Key != "", "key", "is required")
 	f.Check(a.Size >= 0, "size", "must not be negative")
 	if err := f.Err(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	err := s.store.InTx(ctx, func(tx *db.Tx) error {
+	err = s.store.InTx(ctx, func(tx *db.Tx) error {
 		st, err := s.load(ctx, tx, c, jobID, tx.ForUpdate())
 		if err != nil {
 			return err
@@ -48,6 +51,16 @@ func (s *Service) AddArtifact(ctx context.Context, c Caller, jobID string, a Art
 		if !c.Staff && (st.ContractorID != c.ContractorID || !st.Status.Active()) {
 			return notFound(jobID)
 		}
+		same, err := scanArtifact(tx.QueryRowContext(ctx, `SELECT `+artifactColumns+` FROM job_artifacts
+			WHERE job_id = $1 AND kind = $2 AND sha256 = $3 AND size = $4 ORDER BY at, id LIMIT 1`, jobID, a.Kind, a.SHA256, a.Size))
+		if err == nil {
+			out = &same
+			return nil
+		}
+		if !fault.Is(err, fault.NotFound) {
+			return err
+		}
+		created = true
 		if a.ID == "" {
 			a.ID = newID()
 		}
@@ -57,13 +70,14 @@ func (s *Service) AddArtifact(ctx context.Context, c Caller, jobID string, a Art
 			a.UploadedBy, db.T(a.At)); err != nil {
 			return db.Translate(err)
 		}
+		out = &a
 		return s.record(ctx, tx, c.Actor, st.Job, "Job.ArtifactAdded", map[string]any{"artifact_id": a.ID, "artifact_kind": a.Kind,
 			"content_type": a.ContentType, "size": a.Size, "sha256": a.SHA256})
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return &a, nil
+	return out, created, nil
 }
 
 // readable loads a job whose files the caller may read: staff, or the
