@@ -38,13 +38,9 @@ type change struct {
 func (s *Service) Patch(ctx context.Context, c Caller, id string, in Edit, ifVersion *int64) (*Device, error) {
 	var out *Device
 	err := s.store.InTx(ctx, func(tx *db.Tx) error {
-		d, err := s.GetTx(ctx, tx, id)
+		d, err := s.lockedTx(ctx, tx, id, ifVersion)
 		if err != nil {
 			return err
-		}
-		if ifVersion != nil && *ifVersion != d.Version {
-			return &fault.Error{Code: fault.Stale, Message: "the device has changed since you read it",
-				Detail: map[string]any{"current_version": d.Version}}
 		}
 		out = d
 		return s.patchTx(ctx, tx, c.Actor, d, in)

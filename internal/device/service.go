@@ -145,13 +145,9 @@ func (s *Service) Components(ctx context.Context, c Caller, id string) ([]*Devic
 func (s *Service) SetStatus(ctx context.Context, c Caller, id string, to Status, note string, ifVersion *int64) (*Device, error) {
 	var out *Device
 	err := s.store.InTx(ctx, func(tx *db.Tx) error {
-		d, err := s.GetTx(ctx, tx, id)
+		d, err := s.lockedTx(ctx, tx, id, ifVersion)
 		if err != nil {
 			return err
-		}
-		if ifVersion != nil && *ifVersion != d.Version {
-			return &fault.Error{Code: fault.Stale, Message: "the device has changed since you read it",
-				Detail: map[string]any{"current_version": d.Version}}
 		}
 		if d.Status == to {
 			return &fault.Error{Code: fault.Conflict, Message: fmt.Sprintf("the device is already %s", to),

@@ -86,19 +86,15 @@ var errTaken = errors.New("serial already registered")
 // waits for a concurrent registration to commit and leaves the transaction
 // usable, so the caller can read the winner's row.
 func insert(ctx context.Context, tx *db.Tx, d *Device) error {
-	attrs, err := json.Marshal(d.Attributes)
+	attrs, parent, err := writable(d)
 	if err != nil {
 		return err
-	}
-	var parent any
-	if d.ParentID != "" {
-		parent = d.ParentID
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO devices (id, serial, model, manufacturer, status, owner_kind, owner_name, location,
 		parent_id, loaner, resale, region, attributes, version, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14) ON CONFLICT DO NOTHING`,
 		d.ID, d.Serial, d.Model, d.Manufacturer, string(d.Status), d.Owner.Kind, d.Owner.Name, d.Location,
-		parent, d.Loaner, d.Resale, d.Region, string(attrs), db.T(d.CreatedAt))
+		parent, d.Loaner, d.Resale, d.Region, attrs, db.T(d.CreatedAt))
 	if err != nil {
 		return db.Translate(err)
 	}
@@ -118,18 +114,14 @@ func duplicate(manufacturer, model, serial string) error {
 // update writes every mutable column of d, guarded by the version it was
 // read at, and bumps the version.
 func update(ctx context.Context, tx *db.Tx, d *Device) error {
-	attrs, err := json.Marshal(d.Attributes)
+	attrs, parent, err := writable(d)
 	if err != nil {
 		return err
-	}
-	var parent any
-	if d.ParentID != "" {
-		parent = d.ParentID
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE devices SET status = $1, owner_kind = $2, owner_name = $3, location = $4,
 		parent_id = $5, loaner = $6, resale = $7, region = $8, attributes = $9, version = version + 1, updated_at = $10
 		WHERE id = $11 AND version = $12`,
-		string(d.Status), d.Owner.Kind, d.Owner.Name, d.Location, parent, d.Loaner, d.Resale, d.Region, string(attrs),
+		string(d.Status), d.Owner.Kind, d.Owner.Name, d.Location, parent, d.Loaner, d.Resale, d.Region, attrs,
 		db.T(tx.Now), d.ID, d.Version)
 	if err != nil {
 		return db.Translate(err)
@@ -140,4 +132,33 @@ func update(ctx context.Context, tx *db.Tx, d *Device) error {
 	d.Version++
 	d.UpdatedAt = tx.Now
 	return nil
+}
+
+// writable is what insert and update store for d's attributes (a JSON
+// string) and parent (NULL for none).
+func writable(d *Device) (attrs string, parent any, err error) {
+	raw, err := json.Marshal(d.Attributes)
+	if d.ParentID != "" {
+		parent = d.ParentID
+	}
+	return string(raw), parent, err
+}
+
+// stale is the 412 for a device changed since the caller read it.
+func stale(current int64) error {
+	return &fault.Error{Code: fault.Stale, Message: "the device has changed since you read it",
+		Detail: map[string]any{"current_version": current}}
+}
+
+// lockedTx reads a device for a change inside tx; ifVersion, when set, must
+// be the version it is at (412 otherwise).
+func (s *Service) lockedTx(ctx context.Context, tx *db.Tx, id string, ifVersion *int64) (*Device, error) {
+	d, err := s.GetTx(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if ifVersion != nil && *ifVersion != d.Version {
+		return nil, stale(d.Version)
+	}
+	return d, nil
 }
