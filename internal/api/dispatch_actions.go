@@ -13,6 +13,11 @@ import (
 // doers are the staff and the contractor holding a job (the service checks the holder).
 var doers = []auth.Role{auth.RoleOps}
 
+// jobReason is the body of the actions that only say why.
+type jobReason struct {
+	Reason string `json:"reason,omitempty" maxLength:"2000"`
+}
+
 func (a *API) jobActions(tags []string) {
 	svc := func() *dispatch.Service { return a.Dispatch }
 	jobAction(a, tags, "post", "Post", "Opens the job: offers to eligible contractors, or a push to the routed field platform.", false, jobWrite,
@@ -20,9 +25,7 @@ func (a *API) jobActions(tags []string) {
 			return svc().Post(ctx, c, id)
 		})
 	jobAction(a, tags, "cancel", "Cancel", "Ends an open job; open bids are declined.", false, jobWrite,
-		func(ctx context.Context, c dispatch.Caller, id string, b struct {
-			Reason string `json:"reason,omitempty" maxLength:"2000"`
-		}) (*dispatch.Job, error) {
+		func(ctx context.Context, c dispatch.Caller, id string, b jobReason) (*dispatch.Job, error) {
 			return svc().Cancel(ctx, c, id, b.Reason)
 		})
 	jobAction(a, tags, "assign", "Assign directly", "Gives the job to a named active contractor.", false, jobAward,
@@ -38,16 +41,12 @@ func (a *API) jobActions(tags []string) {
 			return svc().Award(ctx, c, id, b.BidID)
 		})
 	jobAction(a, tags, "backout", "Back out", "The awarded contractor gives the job back; it is posted again.", true, nil,
-		func(ctx context.Context, c dispatch.Caller, id string, b struct {
-			Reason string `json:"reason,omitempty" maxLength:"2000"`
-		}) (*dispatch.Job, error) {
+		func(ctx context.Context, c dispatch.Caller, id string, b jobReason) (*dispatch.Job, error) {
 			return svc().Backout(ctx, c, id, b.Reason)
 		})
 	jobAction(a, tags, "contractor-no-show", "The contractor did not come",
 		"Ops. Counts a no-show on the contractor's record and posts the job again, as after a backout.", false, jobAward,
-		func(ctx context.Context, c dispatch.Caller, id string, b struct {
-			Reason string `json:"reason,omitempty" maxLength:"2000"`
-		}) (*dispatch.Job, error) {
+		func(ctx context.Context, c dispatch.Caller, id string, b jobReason) (*dispatch.Job, error) {
 			return svc().ContractorNoShow(ctx, c, id, b.Reason)
 		})
 	jobAction(a, tags, "rating", "Record the customer's rating",
