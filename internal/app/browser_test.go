@@ -1,14 +1,11 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"image"
-	"image/png"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,10 +22,12 @@ const chromiumPath = "/usr/bin/chromium"
 
 // browserBudget bounds the whole browser session, start-up included, and
 // stepLimit each step in it, so a page that never loads fails the test
-// instead of hanging it.
+// instead of hanging it. They guard against hangs, not slowness: CI runs the
+// browser beside every other package under the race detector on two cores,
+// where a session that takes 5 s alone has taken over 30 s.
 const (
-	browserBudget = 30 * time.Second
-	stepLimit     = 10 * time.Second
+	browserBudget = 3 * time.Minute
+	stepLimit     = 30 * time.Second
 )
 
 // TestBrowserSignIn signs a staff member in and out the way a person does:
@@ -75,7 +74,7 @@ func TestBrowserSignIn(t *testing.T) {
 	cdpDo(t, ctx, "reload", chromedp.Reload())
 	wantLocation(t, ctx, "/")
 	wantWho(t, ctx, w.adminEmail)
-	saveScreenshot(t, ctx)
+	keepScreenshot(t, ctx, "home")
 
 	// Signing out returns to the form, and the console stays closed.
 	clickAndLoad(t, ctx, `form[action="/logout"] button[type=submit]`)
@@ -237,24 +236,6 @@ func wantHTTPOnlySession(t *testing.T, ctx context.Context, base string) {
 	}
 	if js := cdpRun(t, ctx, "read document.cookie", chromedp.Evaluate[string](`document.cookie`)); js != "" {
 		t.Errorf("document.cookie = %q, want no cookie visible to scripts", js)
-	}
-}
-
-// saveScreenshot captures the whole page and checks it is an image with
-// something drawn on it. It stays in the test's temporary directory.
-func saveScreenshot(t *testing.T, ctx context.Context) {
-	t.Helper()
-	buf := cdpRun(t, ctx, "screenshot", chromedp.FullScreenshot(100))
-	path := filepath.Join(t.TempDir(), "home.png")
-	if err := os.WriteFile(path, buf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(buf))
-	if err != nil {
-		t.Fatalf("screenshot is not a PNG: %v", err)
-	}
-	if colours := distinctColours(img, 64); colours < 3 {
-		t.Errorf("screenshot %s has %d colours; the page looks blank", path, colours)
 	}
 }
 
