@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -104,6 +106,55 @@ func TestJiraSync(t *testing.T) {
 			}
 			if got := w.ticket(t, tk.ID); got.Stage != "qa" {
 				t.Fatalf("an unsigned webhook moved the ticket to %s", got.Stage)
+			}
+		})
+	}
+}
+
+// TestJiraRefusal: when Jira refuses the sync for good (here the API token
+// was revoked: 401), the delivery does not wait through its retries — it is
+// a dead letter after one attempt, listed for admins, and their replay once
+// the token works again creates the issue once.
+func TestJiraRefusal(t *testing.T) {
+	for _, e := range dbtest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			w, fake := startJira(t, e)
+			admin := w.login(t, "admin@test.example")
+			fake.FailNext(1, 401, "")
+			woID := w.workOrder(t, "JIRA-401", "depot_repair")
+			r := w.depot.do("POST", "/v1/depot/receipts", receipt(woID, "SN-J401", nil))
+			want(t, r, 201)
+			tk := asTicket(t, r)
+
+			var dead struct {
+				Items []struct {
+					ID        int64  `json:"id"`
+					Attempts  int    `json:"attempts"`
+					LastError string `json:"last_error"`
+				} `json:"items"`
+			}
+			dbtest.Eventually(t, "the refused sync to be a dead letter", func() bool {
+				r := admin.do("GET", "/v1/admin/dead-jobs", nil)
+				want(t, r, 200)
+				dead.Items = nil
+				_ = json.Unmarshal(r.body, &dead)
+				return len(dead.Items) == 1
+			})
+			if d := dead.Items[0]; d.Attempts != 1 || !strings.Contains(d.LastError, "401") {
+				t.Fatalf("dead letter = %+v; want one attempt ending in Jira's 401", d)
+			}
+			if key := w.ticket(t, tk.ID).IssueKey; key != "" {
+				t.Fatalf("the ticket is linked to %s although Jira refused", key)
+			}
+
+			want(t, admin.do("POST", fmt.Sprintf("/v1/admin/dead-jobs/%d/retry", dead.Items[0].ID), nil), 202)
+			var key string
+			dbtest.Eventually(t, "the replay to create the issue", func() bool {
+				key = w.ticket(t, tk.ID).IssueKey
+				return key != ""
+			})
+			if n := len(fake.Issues()); n != 1 {
+				t.Fatalf("Jira holds %d issues after the replay, want 1", n)
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/event"
 	"github.com/fieldhub/fieldhub/internal/fault"
+	"github.com/fieldhub/fieldhub/internal/queue"
 )
 
 // TrackerSubscriber is the name of the subscriber that mirrors tickets in
@@ -36,7 +37,15 @@ func (s *Service) subscribe() {
 // moved to the ticket's current stage on a stage change, and commented on
 // milestones. It reads the ticket as it is now, so deliveries that arrive
 // out of order still leave the issue at the right status.
+//
+// A refusal no retry can cure (bad credentials, a request the tracker will
+// not take) makes the delivery a dead letter at once, to be replayed once
+// the cause is fixed; an outage is retried with back-off.
 func (s *Service) syncTracker(ctx context.Context, e event.Event) error {
+	return queue.Outside(s.syncTrackerOnce(ctx, e))
+}
+
+func (s *Service) syncTrackerOnce(ctx context.Context, e event.Event) error {
 	tr := s.Tracker()
 	if tr == nil {
 		return nil

@@ -80,28 +80,37 @@ type platformWorker struct {
 	s *Service
 }
 
-// Work pushes or cancels one job on its platform. A failure is retried
-// with River's backoff and becomes a dead letter after its attempts.
+// Work pushes or cancels one job on its platform. An outage is retried
+// with River's backoff and becomes a dead letter after its attempts; a
+// refusal no retry can cure (bad credentials, a posting the platform will
+// not take) is a dead letter at once.
 func (w *platformWorker) Work(ctx context.Context, job *river.Job[platformArgs]) error {
-	s, a := w.s, job.Args
+	return queue.Outside(w.work(ctx, job.Args))
+}
+
+func (w *platformWorker) work(ctx context.Context, a platformArgs) error {
+	s := w.s
 	p := s.platform(a.Platform)
 	if p == nil {
 		return fmt.Errorf("no platform %q in this instance", a.Platform)
 	}
 	if a.Op == opCancel {
-		return p.Cancel(ctx, a.ExternalID, "withdrawn by fieldhub")
+		return gone(p.Cancel(ctx, a.ExternalID, "withdrawn by fieldhub"))
 	}
 	if a.Previous != "" {
 		// Cancelled even when the job has moved on meanwhile: nothing else
 		// knows the old posting any more.
-		if err := p.Cancel(ctx, a.Previous, "re-posted by fieldhub"); err != nil {
+		if err := gone(p.Cancel(ctx, a.Previous, "re-posted by fieldhub")); err != nil {
 			return err
 		}
 	}
 	sys := Caller{Actor: event.Actor{Kind: event.ActorSystem, ID: a.Platform}, Staff: true}
 	j, err := s.Get(ctx, sys, a.JobID)
+	if fault.Is(err, fault.NotFound) {
+		return nil // the job is gone: nothing to push
+	}
 	if err != nil || j.Status != Posted || j.ExternalID != "" {
-		return err // gone, moved on or already pushed: nothing to do
+		return err // moved on or already pushed: nothing to do
 	}
 	ext, err := p.Push(ctx, platformJob(j))
 	if err != nil {
@@ -119,6 +128,15 @@ func (w *platformWorker) Work(ctx context.Context, job *river.Job[platformArgs])
 		st.ExternalID = ext
 		return []change{{"Job.Pushed", map[string]any{"platform": a.Platform, "external_id": ext}}}, nil
 	})
+	return err
+}
+
+// gone treats a posting the platform no longer has as cancelled: that is
+// what the cancel wanted.
+func gone(err error) error {
+	if fault.Is(err, fault.NotFound) {
+		return nil
+	}
 	return err
 }
 

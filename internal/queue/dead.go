@@ -18,8 +18,9 @@ import (
 // one request unbounded.
 const MaxDeadPage = 200
 
-// DeadJob is a discarded job: it used up its attempts (or was discarded by
-// River's rescuer) and waits for someone to fix the cause and Retry it.
+// DeadJob is a job that gave up: it used up its attempts (or was discarded
+// by River's rescuer), or failed in a way marked Permanent. It waits for
+// someone to fix the cause and Retry it.
 type DeadJob struct {
 	ID    int64
 	Kind  string
@@ -33,12 +34,13 @@ type DeadJob struct {
 	// LastError is the text of the final failure, the usual reason to look.
 	LastError string
 	CreatedAt time.Time
-	// FinalizedAt is when the job was discarded (nil only for rows written
-	// by hand).
+	// FinalizedAt is when the job gave up (nil only for rows written by
+	// hand).
 	FinalizedAt *time.Time
 }
 
-// ListDead lists discarded jobs newest first (highest id first): the latest
+// ListDead lists dead jobs (discarded, or cancelled by a Permanent failure)
+// newest first (highest id first): the latest
 // failures are the ones staff look at. after is the cursor: pass 0 for the
 // first page and the last id of a page for the next, which holds the jobs
 // with lower ids. limit is capped at MaxDeadPage; zero or less means the cap.
@@ -51,7 +53,7 @@ func (q *Queue) ListDead(ctx context.Context, after int64, limit int) ([]DeadJob
 		limit = MaxDeadPage
 	}
 	params := river.NewJobListParams().
-		States(rivertype.JobStateDiscarded).
+		States(rivertype.JobStateDiscarded, rivertype.JobStateCancelled).
 		OrderBy(river.JobListOrderByID, river.SortOrderDesc).
 		First(limit)
 	if after > 0 {

@@ -2,8 +2,9 @@
 // store as the business data on both engines. Jobs are inserted inside the
 // caller's business transaction, so a rolled-back change leaves no job and a
 // committed one always has its job (the outbox). Jobs that exhaust their
-// attempts are discarded by River; those discarded jobs are our dead letters,
-// kept for DeadRetention, listed by ListDead and replayed by Retry.
+// attempts are discarded by River, and those that fail Permanent are
+// cancelled at once; both are our dead letters, kept for DeadRetention,
+// listed by ListDead and replayed by Retry.
 //
 // Both engines run in poll-only mode: SQLite has one writer connection, which
 // River's notification poller would keep busy, and the database/sql driver for
@@ -34,7 +35,7 @@ const (
 	DefaultMaxWorkersPostgres = 10
 	DefaultPollSQLite         = 200 * time.Millisecond
 	DefaultPollPostgres       = time.Second
-	// DeadRetention is how long discarded jobs (dead letters) stay listable
+	// DeadRetention is how long dead letters (discarded or cancelled jobs) stay listable
 	// and replayable before River's cleaner deletes them.
 	DeadRetention = 30 * 24 * time.Hour
 	// StopCancelGrace bounds how long Stop waits, once its own deadline has
@@ -147,6 +148,7 @@ func (q *Queue) Open() error {
 		JobTimeout:                  q.cfg.JobTimeout,
 		MaxAttempts:                 q.cfg.MaxAttempts,
 		DiscardedJobRetentionPeriod: DeadRetention,
+		CancelledJobRetentionPeriod: DeadRetention,
 		PeriodicJobs:                q.periodic,
 		Workers:                     q.workers,
 	}

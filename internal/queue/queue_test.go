@@ -36,6 +36,9 @@ type testWorker struct {
 	release chan struct{}
 	fixed   atomic.Bool
 	done    atomic.Int32
+	// refusals counts the attempts that failed as an outside system's
+	// answer.
+	refusals atomic.Int32
 }
 
 func (w *testWorker) Work(ctx context.Context, job *river.Job[testArgs]) error {
@@ -50,6 +53,15 @@ func (w *testWorker) Work(ctx context.Context, job *river.Job[testArgs]) error {
 	case "fail":
 		if !w.fixed.Load() {
 			return fmt.Errorf("broken on purpose (job %d)", job.Args.N)
+		}
+	case "refused", "outage":
+		if !w.fixed.Load() {
+			w.refusals.Add(1)
+			code := fault.Forbidden
+			if job.Args.Mode == "outage" {
+				code = fault.Unavailable
+			}
+			return queue.Outside(fault.Errorf(code, "outside system said no (job %d)", job.Args.N))
 		}
 	}
 	w.done.Add(1)
@@ -227,6 +239,48 @@ func TestStopPastDeadlineRequeues(t *testing.T) {
 		q2 := openQueue(t, store, w2)
 		start(t, q2)
 		dbtest.Eventually(t, "requeued job to complete", func() bool { return jobState(t, q2, id) == rivertype.JobStateCompleted })
+	})
+}
+
+// TestPermanentFailure: a job an outside system refused for good stops at
+// its first attempt and is a dead letter at once, listed and replayable like
+// any other; an outage of the same system is retried instead.
+func TestPermanentFailure(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		ctx := context.Background()
+		w := newWorker()
+		q := openQueue(t, store, w)
+		refused := insert(t, store, q, testArgs{Mode: "refused", N: 1}, &river.InsertOpts{MaxAttempts: 5})
+		start(t, q)
+		var dead []queue.DeadJob
+		dbtest.Eventually(t, "the refused job to be dead", func() bool {
+			var err error
+			dead, err = q.ListDead(ctx, 0, 0)
+			return err == nil && len(dead) == 1
+		})
+		d := dead[0]
+		if d.ID != refused || d.Attempts != 1 || w.refusals.Load() != 1 || d.FinalizedAt == nil ||
+			!strings.Contains(d.LastError, "outside system said no (job 1)") {
+			t.Fatalf("dead job = %+v after %d refusals; want one attempt and the refusal", d, w.refusals.Load())
+		}
+
+		outage := insert(t, store, q, testArgs{Mode: "outage", N: 2}, &river.InsertOpts{MaxAttempts: 5})
+		dbtest.Eventually(t, "the outage to be retried", func() bool { return w.refusals.Load() >= 3 })
+		if st := jobState(t, q, outage); st == rivertype.JobStateCancelled || st == rivertype.JobStateDiscarded {
+			t.Fatalf("an outage made the job %s; want it retried", st)
+		}
+		if dead, err := q.ListDead(ctx, 0, 0); err != nil || len(dead) != 1 {
+			t.Fatalf("after an outage the dead letters are %+v (%v); want only the refused job", dead, err)
+		}
+
+		w.fixed.Store(true)
+		if err := q.Retry(ctx, refused); err != nil {
+			t.Fatal(err)
+		}
+		dbtest.Eventually(t, "the replayed job", func() bool { return jobState(t, q, refused) == rivertype.JobStateCompleted })
+		if dead, err := q.ListDead(ctx, 0, 0); err != nil || len(dead) != 0 {
+			t.Fatalf("after the replay the dead letters are %+v (%v)", dead, err)
+		}
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,9 +18,11 @@ import (
 )
 
 // Who may do what with jobs, as the API has it: staff who read work orders
-// read jobs; awarding is a coordinator's call (ops; admins pass).
+// read jobs, those who write them add, post and cancel jobs; awarding and
+// assigning are a coordinator's call (ops; admins pass).
 var (
 	jobRead  = woRead
+	jobWrite = woWrite
 	jobAward = []auth.Role{auth.RoleOps}
 )
 
@@ -29,9 +32,10 @@ func jobCaller(p *auth.Principal) dispatch.Caller {
 	return dispatch.Caller{Actor: event.Actor{Kind: p.ActorKind(), ID: p.ActorID(), Name: p.Name}, Staff: true}
 }
 
-// jobRow is one job in a work order's list of jobs.
+// jobRow is one job in a list of jobs: a work order's, or the job list.
 type jobRow struct {
 	ID, Number, Kind, Mode, Contractor, Window string
+	WorkOrderID, WorkOrder                     string
 	Status                                     dispatch.Status
 }
 
@@ -47,8 +51,13 @@ type jobView struct {
 	// CanAward says whether the award buttons show: the viewer holds the
 	// role and the job is open to bids.
 	CanAward bool
-	Done     string
-	Err      *pageError
+	// Actions are the job actions the viewer's roles and the job's status
+	// allow; Candidates whom the assign form offers, nearest first.
+	Actions    []string
+	Candidates []candidate
+	Done       string
+	// refusal is a refused award or action, shown again as it was filled in.
+	refusal
 }
 
 // bidRow is one ranked bid as a coordinator reads it.
@@ -62,7 +71,13 @@ func (v jobView) time(t time.Time) string { return fmtTime(t, v.Loc) }
 
 func (v jobView) window(w dispatch.TimeWindow) string { return fmtWindow(wo.Window(w), v.Loc) }
 
-func (v jobView) awardURL() string { return "/jobs/" + url.PathEscape(v.J.ID) + "/award" }
+func (v jobView) awardURL() string { return v.actionURL("award") }
+
+// actionURL is where a job action's form posts: /jobs/{id}/{name} mirrors
+// the API's /v1/jobs/{id}/{name}.
+func (v jobView) actionURL(name string) string { return "/jobs/" + url.PathEscape(v.J.ID) + "/" + name }
+
+func (v jobView) can(action string) bool { return slices.Contains(v.Actions, action) }
 
 // marketplace says whether the job finds its contractor by bids.
 func (v jobView) marketplace() bool { return v.J.Mode == dispatch.ModeMarketplace }
@@ -108,6 +123,12 @@ func (w *Web) workOrderJobs(ctx context.Context, p *auth.Principal, workOrderID 
 	if err != nil {
 		return nil, err
 	}
+	return w.jobRows(ctx, jobs, func(*dispatch.Job) *time.Location { return loc }), nil
+}
+
+// jobRows turns jobs into rows, each window in zone(job), asking who holds
+// a job once per contractor.
+func (w *Web) jobRows(ctx context.Context, jobs []*dispatch.Job, zone func(*dispatch.Job) *time.Location) []jobRow {
 	names := map[string]string{}
 	rows := make([]jobRow, 0, len(jobs))
 	for _, j := range jobs {
@@ -117,9 +138,9 @@ func (w *Web) workOrderJobs(ctx context.Context, p *auth.Principal, workOrderID 
 			names[j.ContractorID] = who
 		}
 		rows = append(rows, jobRow{ID: j.ID, Number: j.Number, Kind: words(j.Kind), Mode: words(j.Mode), Contractor: who,
-			Window: fmtWindow(wo.Window(j.Window), loc), Status: j.Status})
+			Window: fmtWindow(wo.Window(j.Window), zone(j)), WorkOrderID: j.WorkOrderID, Status: j.Status})
 	}
-	return rows, nil
+	return rows
 }
 
 func (w *Web) jobDetail(rw http.ResponseWriter, r *http.Request) {
@@ -133,9 +154,7 @@ func (w *Web) jobDetail(rw http.ResponseWriter, r *http.Request) {
 		w.render(rw, r, status, errorPage(p, status, pe))
 		return
 	}
-	if r.URL.Query().Get("done") == "awarded" && v.J.Status != dispatch.Posted {
-		v.Done = "Awarded to " + v.Contractor + "."
-	}
+	v.Done = jobDone(r.URL.Query().Get("done"), v)
 	w.render(rw, r, http.StatusOK, jobPage(v))
 }
 
@@ -151,6 +170,12 @@ func (w *Web) job(ctx context.Context, p *auth.Principal, id string) (jobView, e
 	v := jobView{P: p, J: j, Loc: loc, Zone: loc.String(), WorkOrderNumber: "the work order", Contractor: w.holder(ctx, j)}
 	if o, err := w.WorkOrders.Get(ctx, callerOf(p), j.WorkOrderID); err == nil {
 		v.WorkOrderNumber = o.Number
+	}
+	v.Actions = allowedJobActions(p, j)
+	if v.can("assign") {
+		if v.Candidates, err = w.candidates(ctx, j); err != nil {
+			return jobView{}, err
+		}
 	}
 	if !v.marketplace() {
 		return v, nil
@@ -197,6 +222,15 @@ func (w *Web) jobAward(rw http.ResponseWriter, r *http.Request) {
 		http.Redirect(rw, r, jobURL+"?done=awarded", http.StatusSeeOther)
 		return
 	}
+	w.refuseJob(rw, r, p, id, "award", err)
+}
+
+// refuseJob answers a refused award or job action with the job page as the
+// job now stands, the reason on it and the form as it was filled in, under
+// the refusal's status. When the job itself is the trouble (not found,
+// say), that is what is shown.
+func (w *Web) refuseJob(rw http.ResponseWriter, r *http.Request, p *auth.Principal, id, form string, err error) {
+	ctx := r.Context()
 	status, pe := w.problem(ctx, err)
 	v, lerr := w.job(ctx, p, id)
 	if lerr != nil {
@@ -204,10 +238,10 @@ func (w *Web) jobAward(rw http.ResponseWriter, r *http.Request) {
 		w.render(rw, r, status, errorPage(p, status, pe))
 		return
 	}
-	if status == http.StatusConflict {
+	if form == "award" && status == http.StatusConflict {
 		pe = &pageError{Message: conflictMessage(v)}
 	}
-	v.Err = pe
+	v.refusal = refusal{Err: pe, Failed: form, Posted: r.PostForm}
 	w.render(rw, r, status, jobPage(v))
 }
 

@@ -212,6 +212,14 @@ func (w *Web) workOrderAction(rw http.ResponseWriter, r *http.Request) {
 		http.Redirect(rw, r, "/work-orders/"+url.PathEscape(out.ID)+"?done="+url.QueryEscape(name), http.StatusSeeOther)
 		return
 	}
+	w.refuseDetail(rw, r, p, id, name, err)
+}
+
+// refuseDetail answers a refused form of the work order page (an action,
+// or adding a job) with the page again: the reason, and that form unfolded
+// as it was filled in, under the refusal's status.
+func (w *Web) refuseDetail(rw http.ResponseWriter, r *http.Request, p *auth.Principal, id, form string, err error) {
+	ctx := r.Context()
 	status, pe := w.problem(ctx, err)
 	v, lerr := w.detail(ctx, p, id)
 	if lerr != nil {
@@ -220,6 +228,6 @@ func (w *Web) workOrderAction(rw http.ResponseWriter, r *http.Request) {
 		w.render(rw, r, status, errorPage(p, status, pe))
 		return
 	}
-	v.Err, v.Failed, v.Posted = pe, name, r.PostForm
+	v.refusal = refusal{Err: pe, Failed: form, Posted: r.PostForm}
 	w.render(rw, r, status, woDetailPage(v))
 }

@@ -28,32 +28,14 @@ type detailView struct {
 	CancelReasons []string
 	NoShowReasons []string
 	Done          string
-	// Err, Failed and Posted describe a refused action: why, which one, and
-	// what was filled in, so the form comes back as the person left it.
-	Err    *pageError
-	Failed string
-	Posted url.Values
+	// CanAddJob says whether the jobs section offers the add-a-job form:
+	// the viewer may write jobs and the work order is open to them.
+	CanAddJob bool
+	// refusal is a refused action or job form, shown again as it was filled in.
+	refusal
 }
 
 func (v detailView) can(action string) bool { return slices.Contains(v.Actions, action) }
-
-func (v detailView) open(action string) bool { return v.Failed == action }
-
-// value is what an action's field shows: what was posted when that action
-// was refused, otherwise def.
-func (v detailView) value(action, field, def string) string {
-	if v.Failed == action && v.Posted != nil {
-		return v.Posted.Get(field)
-	}
-	return def
-}
-
-func (v detailView) fieldErr(action, field string) string {
-	if v.Failed != action {
-		return ""
-	}
-	return v.Err.field(field)
-}
 
 func (v detailView) actionURL(action string) string {
 	return "/work-orders/" + url.PathEscape(v.W.ID) + "/actions/" + action
@@ -72,6 +54,15 @@ func (v detailView) input(w *wo.Window, end bool) string {
 		return localInput(w.End, v.Loc)
 	}
 	return localInput(w.Start, v.Loc)
+}
+
+// jobWindow is the window a new job starts from: the confirmed appointment,
+// else what the customer asked for.
+func (v detailView) jobWindow() *wo.Window {
+	if v.W.Appointment != nil {
+		return &v.W.Appointment.Window
+	}
+	return v.W.RequestedWindow
 }
 
 func (w *Web) workOrderDetail(rw http.ResponseWriter, r *http.Request) {
@@ -111,6 +102,7 @@ func (w *Web) detail(ctx context.Context, p *auth.Principal, id string) (detailV
 	rc := prov.Settings.Contract.ReasonCodes
 	v := detailView{P: p, W: o, Loc: loc, Zone: loc.String(), SLA: slaOf(o, time.Now()),
 		Actions:       allowedActions(p, o),
+		CanAddJob:     w.Dispatch != nil && p.HasRole(jobWrite...) && o.Status.Open(),
 		HoldReasons:   codesOr(rc.Hold, wo.DefaultHoldReasons),
 		CancelReasons: codesOr(rc.Cancel, wo.DefaultCancelReasons),
 		NoShowReasons: codesOr(rc.NoShow, wo.DefaultNoShowReasons)}

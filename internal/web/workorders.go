@@ -78,14 +78,7 @@ func readListForm(q url.Values) listForm {
 		ZIP: strings.TrimSpace(q.Get("zip")), State: strings.ToUpper(strings.TrimSpace(q.Get("state"))),
 		Q: strings.TrimSpace(q.Get("q")), CreatedFrom: q.Get("created_from"), CreatedTo: q.Get("created_to"),
 		RequestedFrom: q.Get("requested_from"), RequestedTo: q.Get("requested_to"),
-		AtRisk: q.Get("sla_at_risk") != "", Cursor: q.Get("cursor")}
-	for _, s := range q["status"] {
-		for part := range strings.SplitSeq(s, ",") {
-			if part = strings.TrimSpace(part); part != "" && !slices.Contains(f.Statuses, part) {
-				f.Statuses = append(f.Statuses, part)
-			}
-		}
-	}
+		AtRisk: q.Get("sla_at_risk") != "", Cursor: q.Get("cursor"), Statuses: statusesOf(q)}
 	if n, err := strconv.Atoi(q.Get("limit")); err == nil {
 		f.Limit = page.Limit(n)
 	}
@@ -116,23 +109,12 @@ func (f listForm) values() url.Values {
 		v.Set("sla_at_risk", "1")
 	}
 	set("q", f.Q)
-	if f.Limit != 0 {
-		v.Set("limit", strconv.Itoa(f.Limit))
-	}
+	setLimit(v, f.Limit)
 	return v
 }
 
 // href is the list's address for this filter, with a cursor when given.
-func (f listForm) href(cursor string) string {
-	v := f.values()
-	if cursor != "" {
-		v.Set("cursor", cursor)
-	}
-	if len(v) == 0 {
-		return "/work-orders"
-	}
-	return "/work-orders?" + v.Encode()
-}
+func (f listForm) href(cursor string) string { return listHref("/work-orders", f.values(), cursor) }
 
 // withStatus is the same filter narrowed to one status, or to every status
 // when s is empty: the status tabs.
