@@ -99,13 +99,15 @@ func (a *API) dispatchRoutes() {
 	})
 	register(a, huma.Operation{
 		OperationID: "list-work-order-jobs", Method: http.MethodGet, Path: "/v1/work-orders/{id}/jobs", Tags: tags,
-		Summary: "A work order's jobs",
+		Summary:     "A work order's jobs",
+		Description: "Staff see each job whole; the provider of the work order sees what is done and when (ProviderJob), never who does it or what they are paid.",
 	}, func(ctx context.Context, in *struct {
 		ID     string `path:"id" doc:"Work order id"`
 		Cursor string `query:"cursor"`
 		Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-	}) (*listOutput[*dispatch.Job], error) {
-		if _, err := a.woAccess(ctx, in.ID, "list-work-order-jobs", false, jobRead); err != nil {
+	}) (*listOutput[any], error) {
+		c, err := a.woAccess(ctx, in.ID, "list-work-order-jobs", true, jobRead)
+		if err != nil {
 			return nil, err
 		}
 		items, next, err := a.Dispatch.List(ctx, dispatch.Caller{Staff: true},
@@ -113,7 +115,12 @@ func (a *API) dispatchRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		return list(items, next), nil
+		return list(mapList(items, func(j *dispatch.Job) any {
+			if c.ProviderID != "" {
+				return providerView(j)
+			}
+			return j
+		}), next), nil
 	})
 	register(a, huma.Operation{
 		OperationID: "list-jobs", Method: http.MethodGet, Path: "/v1/jobs", Tags: tags,

@@ -51,6 +51,53 @@ func contractorView(j *dispatch.Job, contractorID string) ContractorJob {
 	return v
 }
 
+// ProviderJob is what the provider who sent the work order sees of one of
+// its jobs: what is done and when, never who does it, what they are paid,
+// the budget or the bids.
+type ProviderJob struct {
+	ID          string               `json:"id"`
+	Number      string               `json:"number"`
+	Kind        string               `json:"kind"`
+	Status      dispatch.Status      `json:"status"`
+	Window      dispatch.TimeWindow  `json:"window"`
+	Appointment *dispatch.TimeWindow `json:"appointment,omitempty"`
+	Times       dispatch.Times       `json:"times"`
+	Completion  *ProviderCompletion  `json:"completion,omitempty"`
+	Incomplete  *ProviderFailure     `json:"incomplete,omitempty"`
+}
+
+// ProviderCompletion is the result of a completed job as its provider
+// reads it: the technician's notes and the signature stay with staff.
+type ProviderCompletion struct {
+	ResultCode     string             `json:"result_code"`
+	PartsUsed      []dispatch.PartUse `json:"parts_used"`
+	ReturnTracking string             `json:"return_tracking,omitempty"`
+	UnitCondition  string             `json:"unit_condition,omitempty"`
+	CompletedAt    time.Time          `json:"completed_at"`
+}
+
+// ProviderFailure is why a job could not be completed and what happens
+// next.
+type ProviderFailure struct {
+	Reason   string    `json:"reason"`
+	NextStep string    `json:"next_step"`
+	At       time.Time `json:"at"`
+}
+
+// providerView cuts a job down to what its work order's provider may see.
+func providerView(j *dispatch.Job) ProviderJob {
+	v := ProviderJob{ID: j.ID, Number: j.Number, Kind: j.Kind, Status: j.Status, Window: j.Window,
+		Appointment: j.Appointment, Times: j.Times}
+	if c := j.Completion; c != nil {
+		v.Completion = &ProviderCompletion{ResultCode: c.ResultCode, PartsUsed: c.PartsUsed,
+			ReturnTracking: c.ReturnTracking, UnitCondition: c.UnitCondition, CompletedAt: c.CompletedAt}
+	}
+	if f := j.Incomplete; f != nil {
+		v.Incomplete = &ProviderFailure{Reason: f.Reason, NextStep: f.NextStep, At: f.At}
+	}
+	return v
+}
+
 // jobBody is a job as the caller may see it.
 func jobBody(c dispatch.Caller, j *dispatch.Job) any {
 	if c.Staff {

@@ -7,8 +7,8 @@ import (
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
 )
 
-// TestDispatchGuards: providers read their work order's timeline without
-// bids, offers or contractors' names; a suspended or held contractor can
+// TestDispatchGuards: providers read their work order's timeline and jobs
+// without bids, offers, payouts or contractors' names; a suspended or held contractor can
 // neither bid nor win; a direct job given back waits for staff instead of
 // being offered around; a work order's jobs page like every list.
 func TestDispatchGuards(t *testing.T) {
@@ -71,6 +71,19 @@ func TestDispatchGuards(t *testing.T) {
 					t.Fatalf("provider timeline shows %q after the award: %s", hidden, body)
 				}
 			}
+			// Its jobs: status and times, never who, the payout or the budget;
+			// another provider's key finds no such work order.
+			r = provider.do("GET", "/v1/work-orders/"+woID+"/jobs", nil)
+			want(t, r, 200)
+			if jobs := list(t, r); len(jobs) != 1 || jobs[0]["id"] != id || jobs[0]["status"] != "awarded" {
+				t.Fatalf("the provider's list of jobs: %s", r.body)
+			}
+			for _, hidden := range []string{"contractor", "payout", "budget", "bid", `"Bob"`, w.contractors["Bob"]} {
+				if strings.Contains(string(r.body), hidden) {
+					t.Fatalf("the provider's list of jobs shows %q: %s", hidden, r.body)
+				}
+			}
+			want(t, newClient(t, w.base, w.otherKey).do("GET", "/v1/work-orders/"+woID+"/jobs", nil), 404)
 
 			// A direct job given back is posted again for staff, offered to nobody.
 			direct := jobBody(false)
