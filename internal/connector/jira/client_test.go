@@ -29,7 +29,7 @@ type site struct {
 	client *jira.Client
 }
 
-func newSite(t *testing.T) site {
+func newSite(t testing.TB) site {
 	t.Helper()
 	fake := jirafake.New(jirafake.Config{Email: email, Token: token, Projects: []string{"DEPOT"}})
 	srv := httptest.NewServer(fake)

@@ -1,6 +1,7 @@
 package jira
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -83,12 +84,9 @@ func (c *Client) ParseWebhook(r *http.Request) ([]depot.TrackerUpdate, error) {
 		return nil, fault.Errorf(fault.Invalid, "jira webhook: no webhookEvent")
 	}
 	var u depot.TrackerUpdate
-	self, _ := c.self.Load().(string)
+	var authorID string
 	switch w.WebhookEvent {
 	case "jira:issue_updated":
-		if self != "" && w.User.AccountID == self {
-			return nil, nil // fieldhub's own transition coming back
-		}
 		for _, it := range w.Changelog.Items {
 			if it.Field == "status" || it.FieldID == "status" {
 				u.ToStatus = it.ToString
@@ -97,23 +95,40 @@ func (c *Client) ParseWebhook(r *http.Request) ([]depot.TrackerUpdate, error) {
 		if u.ToStatus == "" {
 			return nil, nil
 		}
-		u.Author = w.User.DisplayName
+		u.Author, authorID = w.User.DisplayName, w.User.AccountID
 	case "comment_created":
-		if self != "" && w.Comment.Author.AccountID == self {
-			return nil, nil
-		}
 		if u.Comment = plainText(w.Comment.Body); u.Comment == "" {
 			return nil, nil
 		}
-		u.Author = w.Comment.Author.DisplayName
+		u.Author, authorID = w.Comment.Author.DisplayName, w.Comment.Author.AccountID
 	default:
 		return nil, nil
 	}
 	if u.IssueKey = w.Issue.Key; u.IssueKey == "" {
 		return nil, fault.Errorf(fault.Invalid, "jira webhook: %s without an issue key", w.WebhookEvent)
 	}
+	own, err := c.own(r.Context(), authorID)
+	if err != nil {
+		return nil, err
+	}
+	if own {
+		return nil, nil // fieldhub's own change coming back
+	}
 	u.EventID = eventID(r.Header.Get(IdentifierHeader), w)
 	return []depot.TrackerUpdate{u}, nil
+}
+
+// own says whether accountID is fieldhub's own account. An instance that
+// has not called Jira since it started learns its account first: an echo
+// of a change made before a restart must not read as someone's move in
+// Jira. When Jira cannot be asked, the webhook is answered 503 so that Jira
+// delivers it again.
+func (c *Client) own(ctx context.Context, accountID string) (bool, error) {
+	if err := c.learnSelf(ctx); err != nil {
+		return false, fault.Errorf(fault.Unavailable, "jira webhook: cannot tell fieldhub's own changes apart yet: %v", err)
+	}
+	self, _ := c.self.Load().(string)
+	return self != "" && accountID == self, nil
 }
 
 // eventID is the delivery's identifier, or, from a sender that does not

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/fieldhub/fieldhub/internal/connector/jira"
@@ -44,7 +45,7 @@ func readFile(t testing.TB, name string) []byte {
 }
 
 func TestWebhookSignature(t *testing.T) {
-	c := newClient(t, "https://acme-depot.atlassian.net", token)
+	c := newSite(t).client
 	body := readFile(t, "issue_updated.json")
 	if _, err := c.ParseWebhook(signed(t, body, secret, "1")); err != nil {
 		t.Fatalf("good signature: %v", err)
@@ -77,7 +78,7 @@ func TestWebhookSignature(t *testing.T) {
 }
 
 func TestParseIssueUpdated(t *testing.T) {
-	c := newClient(t, "https://acme-depot.atlassian.net", token)
+	c := newSite(t).client
 	body := readFile(t, "issue_updated.json")
 	got, err := c.ParseWebhook(signed(t, body, secret, "b4f3c2d1-7000"))
 	if err != nil {
@@ -103,7 +104,7 @@ func TestParseIssueUpdated(t *testing.T) {
 }
 
 func TestParseCommentCreated(t *testing.T) {
-	c := newClient(t, "https://acme-depot.atlassian.net", token)
+	c := newSite(t).client
 	got, err := c.ParseWebhook(signed(t, readFile(t, "comment_created.json"), secret, "c-1"))
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +117,7 @@ func TestParseCommentCreated(t *testing.T) {
 }
 
 func TestParseOtherAndMalformedWebhooks(t *testing.T) {
-	c := newClient(t, "https://acme-depot.atlassian.net", token)
+	c := newSite(t).client
 	for name, tc := range map[string]struct {
 		body string
 		code fault.Code
@@ -198,5 +199,69 @@ func TestFakeWebhooksRoundTrip(t *testing.T) {
 	s.fake.SetWebhook(hook.URL, "not the secret")
 	if err := s.fake.TransitionAs(key, "QA", "Rita Repair"); err == nil {
 		t.Error("a webhook signed with another secret was accepted")
+	}
+}
+
+// TestEchoAfterRestart: an instance that has not called Jira since it
+// started still knows a webhook about its own earlier change for an echo —
+// it asks Jira who it is first — and answers 503 (so Jira delivers again)
+// while Jira cannot be asked.
+func TestEchoAfterRestart(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	var got []depot.TrackerUpdate
+	var errs []error
+	var restarted atomic.Pointer[jira.Client]
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		us, err := restarted.Load().ParseWebhook(r)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		got = append(got, us...)
+	}))
+	defer hook.Close()
+
+	key, err := s.client.CreateIssue(ctx, ticket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Jira cannot be asked (this instance cannot reach it): the echo is
+	// refused as unavailable, not taken for a person's move.
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	restarted.Store(newClient(t, down.URL, token))
+	s.fake.SetWebhook(hook.URL, secret)
+	if err := s.client.Transition(ctx, key, "Rebuild"); err != nil {
+		t.Fatal(err)
+	}
+	s.fake.WebhookErrors() // waits for the delivery
+	mu.Lock()
+	if len(errs) != 1 || !fault.Is(errs[0], fault.Unavailable) || len(got) != 0 {
+		t.Fatalf("while Jira could not be asked: updates %+v, errors %v; want one unavailable", got, errs)
+	}
+	mu.Unlock()
+
+	// A fresh instance: fieldhub's own transition and comment are echoes,
+	// a person's comment is an update.
+	restarted.Store(newClient(t, s.srv.URL, token))
+	if err := s.client.Transition(ctx, key, "QA"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.client.Comment(ctx, key, "Stage Rebuild done."); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.fake.Comment(key, "Checked the seal.", "Rita Repair"); err != nil {
+		t.Fatal(err)
+	}
+	s.fake.WebhookErrors()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0].Comment != "Checked the seal." || len(errs) != 1 {
+		t.Fatalf("after the restart: updates %+v, errors %v; want Rita's comment only", got, errs)
 	}
 }
