@@ -139,7 +139,7 @@ type Devices interface {
 	RegisterTx(ctx context.Context, tx *db.Tx, by event.Actor, r device.Registration, e device.Entry) (*device.Device, bool, error)
 	MoveTx(ctx context.Context, tx *db.Tx, by event.Actor, id string, to device.Status, e device.Entry) (*device.Device, error)
 	RecordTx(ctx context.Context, tx *db.Tx, by event.Actor, id string, e device.Entry) error
-	BySerialTx(ctx context.Context, tx *db.Tx, manufacturer, model, serial string) (*device.Device, error)
+	FindSerialTx(ctx context.Context, tx *db.Tx, manufacturer, model, serial string) (*device.Device, error)
 	ReturnTx(ctx context.Context, tx *db.Tx, by event.Actor, id, note string) (*device.Device, error)
 }
 

@@ -202,7 +202,11 @@ func (s *Service) pickTemplate(ctx context.Context, tx *db.Tx, serviceType, name
 
 // receiveDevice registers the unit (in_depot from the start) or moves the
 // unit already known to in_depot, and refuses one that is in work on
-// another ticket. A loaner still out on loan is returned (its loan closes,
+// another ticket. The unit is found as the device master finds a scanned
+// serial (a manufacturer left out on either side matches), so a unit
+// registered at intake is never registered twice; a serial that fits
+// several devices is refused until the model or manufacturer tells them
+// apart. A loaner still out on loan is returned (its loan closes,
 // Loaner.Returned) before it moves.
 func (s *Service) receiveDevice(ctx context.Context, tx *db.Tx, by event.Actor, t *Ticket, notes, owner string) (string, error) {
 	summary := fmt.Sprintf("Received at the depot on %s for %s", t.Number, t.WorkOrderNumber)
@@ -211,7 +215,7 @@ func (s *Service) receiveDevice(ctx context.Context, tx *db.Tx, by event.Actor, 
 	}
 	e := device.Entry{Type: "depot.received", Summary: summary, WorkOrderID: t.WorkOrderID, Ref: t.Number,
 		Detail: map[string]any{"ticket_id": t.ID, "photos": t.Photos, "missing": t.Missing, "notes": notes}}
-	d, err := s.devices.BySerialTx(ctx, tx, t.Manufacturer, t.Model, t.Serial)
+	d, err := s.devices.FindSerialTx(ctx, tx, t.Manufacturer, t.Model, t.Serial)
 	if fault.Is(err, fault.NotFound) {
 		d, _, err = s.devices.RegisterTx(ctx, tx, by, device.Registration{Serial: t.Serial, Model: t.Model,
 			Manufacturer: t.Manufacturer, OwnerName: owner, Status: device.InDepot}, e)
@@ -317,8 +321,17 @@ func (s *Service) itemsArrived(ctx context.Context, tx *db.Tx, by event.Actor, t
 }
 
 // resumeWorkOrder resumes a work order held for an incomplete package once
-// none of its tickets waits for items any more.
+// none of its tickets waits for items any more. The work order is locked
+// before the tickets are counted, so that two tickets getting their items
+// at once see each other's change and the later one resumes it.
 func (s *Service) resumeWorkOrder(ctx context.Context, tx *db.Tx, by event.Actor, t *Ticket) error {
+	w, err := s.workOrders.GetTx(ctx, tx, caller(by), t.WorkOrderID)
+	if err != nil {
+		return err
+	}
+	if w.Status != workorder.OnHold || w.Hold == nil || w.Hold.ReasonCode != HoldReason {
+		return nil // held for something else, or already resumed by staff
+	}
 	var waiting int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM depot_tickets WHERE work_order_id = $1 AND status = 'on_hold'`,
 		t.WorkOrderID).Scan(&waiting); err != nil {
@@ -326,13 +339,6 @@ func (s *Service) resumeWorkOrder(ctx context.Context, tx *db.Tx, by event.Actor
 	}
 	if waiting > 0 {
 		return nil
-	}
-	w, err := s.workOrders.GetTx(ctx, tx, caller(by), t.WorkOrderID)
-	if err != nil {
-		return err
-	}
-	if w.Status != workorder.OnHold || w.Hold == nil || w.Hold.ReasonCode != HoldReason {
-		return nil // held for something else, or already resumed by staff
 	}
 	_, err = s.workOrders.ResumeTx(ctx, tx, caller(by), w.ID, t.Number+": the missing package items arrived")
 	return err

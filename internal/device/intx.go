@@ -262,11 +262,13 @@ func (s *Service) BySerialTx(ctx context.Context, tx *db.Tx, manufacturer, model
 }
 
 // FindSerialTx finds the one device with serial, narrowed by model and
-// manufacturer when they are given (non-empty). None is not found; several
-// is a conflict listing them, for the caller to name the model.
+// manufacturer when they are given (non-empty). A device registered without
+// a manufacturer matches any: the same unit often arrives named more fully
+// than it was first registered. None is not found; several is a conflict
+// listing them, for the caller to name the model.
 func (s *Service) FindSerialTx(ctx context.Context, tx *db.Tx, manufacturer, model, serial string) (*Device, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT `+columns+from+` WHERE d.serial = $1
-		AND ($2 = '' OR lower(d.model) = lower($2)) AND ($3 = '' OR lower(d.manufacturer) = lower($3))
+		AND ($2 = '' OR lower(d.model) = lower($2)) AND ($3 = '' OR d.manufacturer = '' OR lower(d.manufacturer) = lower($3))
 		ORDER BY d.id LIMIT 10`, normSerial(serial), strings.TrimSpace(model), strings.TrimSpace(manufacturer))
 	now := s.store.Now()
 	found, err := db.Collect(rows, err, func(r *sql.Rows) (*Device, error) { return scan(r, now) })

@@ -81,6 +81,13 @@ func (s *Service) unassignTx(ctx context.Context, tx *db.Tx, c Caller, st *store
 	st.ContractorID, st.AwardedBidID, st.PayoutCents, st.Appointment, st.Technician = "", "", 0, nil, nil
 	st.Times.AwardedAt, st.Times.ScheduledAt, st.Times.EnRouteAt = nil, nil, nil
 	st.BidDeadline = nil
+	// The work order is locked before its other jobs are counted: an award
+	// of a sibling committing meanwhile is then counted, instead of the
+	// work order stepping back to scheduling under it (jobs, then their work
+	// order: the order every path takes its locks in).
+	if _, err := s.workOrders.GetTx(ctx, tx, woCaller(c), st.WorkOrderID); err != nil {
+		return err
+	}
 	var active int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE work_order_id = $1 AND id <> $2
 		AND status IN ('awarded', 'scheduled', 'en_route', 'on_site')`, st.WorkOrderID, st.ID).Scan(&active); err != nil {
