@@ -161,7 +161,20 @@ func contractorAPI(t *testing.T, w world) {
 		want(t, r, http.StatusCreated)
 		otherHold := r.json(t)["hold"].(map[string]any)["id"].(string)
 		want(t, rosa.do("DELETE", "/v1/contractor/me/holds/"+otherHold, nil), 404)
+		// A hold staff put on Rosa is hers to see, not to lift.
+		r = ops.do("POST", "/v1/contractors/"+rosaID+"/holds", map[string]any{
+			"from": from.Format(time.RFC3339), "to": to.Format(time.RFC3339), "reason": "insurance renewal"})
+		want(t, r, http.StatusCreated)
+		staffHold := r.json(t)["hold"].(map[string]any)
+		if hold["set_by"] != "contractor" || staffHold["set_by"] != "staff" {
+			t.Fatalf("set_by: Rosa's hold %v, staff's hold %v", hold["set_by"], staffHold["set_by"])
+		}
+		want(t, rosa.do("DELETE", "/v1/contractor/me/holds/"+staffHold["id"].(string), nil), http.StatusForbidden)
+		if holds := ops.do("GET", "/v1/contractors/"+rosaID, nil).json(t)["holds"].([]any); len(holds) != 2 {
+			t.Fatalf("a refused lift changed the holds: %v", holds)
+		}
 		want(t, rosa.do("DELETE", "/v1/contractor/me/holds/"+holdID, nil), 200)
+		want(t, ops.do("DELETE", fmt.Sprintf("/v1/contractors/%s/holds/%s", rosaID, staffHold["id"]), nil), 200)
 		want(t, ops.do("DELETE", fmt.Sprintf("/v1/contractors/%s/holds/%s", otherID, otherHold), nil), 200)
 	})
 

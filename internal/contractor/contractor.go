@@ -106,6 +106,9 @@ type HoldPeriod struct {
 	Reason    string    `json:"reason,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	CreatedBy string    `json:"created_by,omitempty"`
+	// SetBy says who may lift the hold: "contractor" (their own time off)
+	// or "staff" (only staff lift it).
+	SetBy string `json:"set_by" enum:"contractor,staff"`
 }
 
 // Covers reports whether the hold is in force at t: From inclusive, To exclusive.

@@ -51,10 +51,11 @@ func (s *Service) AddHold(ctx context.Context, by event.Actor, id string, h NewH
 		if len(c.Holds) >= maxOpenHolds {
 			return nil, fault.Errorf(fault.Conflict, "a contractor has at most %d holds that are not over; remove one first", maxOpenHolds)
 		}
-		added = HoldPeriod{ID: uuid.Must(uuid.NewV7()).String(), From: h.From, To: h.To, Reason: h.Reason, CreatedAt: tx.Now, CreatedBy: actorName(by)}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO contractor_holds (id, contractor_id, starts_at, ends_at, reason, created_at, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, added.ID, c.ID, db.T(added.From), db.T(added.To), added.Reason,
-			db.T(added.CreatedAt), added.CreatedBy); err != nil {
+		added = HoldPeriod{ID: uuid.Must(uuid.NewV7()).String(), From: h.From, To: h.To, Reason: h.Reason, CreatedAt: tx.Now,
+			CreatedBy: actorName(by), SetBy: setBy(by)}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO contractor_holds (id, contractor_id, starts_at, ends_at, reason, created_at, created_by, set_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, added.ID, c.ID, db.T(added.From), db.T(added.To), added.Reason,
+			db.T(added.CreatedAt), added.CreatedBy, added.SetBy); err != nil {
 			return nil, db.Translate(err)
 		}
 		c.Holds = insertHold(c.Holds, added)
@@ -63,8 +64,18 @@ func (s *Service) AddHold(ctx context.Context, by event.Actor, id string, h NewH
 	return c, added, err
 }
 
+// setBy is who a hold belongs to: the contractor's own time off, or a hold
+// staff (or the system) put on them.
+func setBy(by event.Actor) string {
+	if by.Kind == event.ActorContractor {
+		return "contractor"
+	}
+	return "staff"
+}
+
 // RemoveHold ends a hold early (or cancels one that has not begun). A hold
-// of another contractor is not found.
+// of another contractor is not found; a contractor may lift only the holds
+// they set themselves (time off), not one staff put on them.
 func (s *Service) RemoveHold(ctx context.Context, by event.Actor, id, holdID string) (*Contractor, error) {
 	return s.act(ctx, by, id, nil, func(tx *db.Tx, c *Contractor) ([]change, error) {
 		i := -1
@@ -77,6 +88,9 @@ func (s *Service) RemoveHold(ctx context.Context, by event.Actor, id, holdID str
 			return nil, fault.Errorf(fault.NotFound, "no hold %q that is not over on this contractor", holdID)
 		}
 		gone := c.Holds[i]
+		if setBy(by) == "contractor" && gone.SetBy != "contractor" {
+			return nil, fault.Errorf(fault.Forbidden, "hold %s was set by staff; only staff can lift it", holdID)
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM contractor_holds WHERE id = $1 AND contractor_id = $2`, gone.ID, c.ID); err != nil {
 			return nil, db.Translate(err)
 		}

@@ -110,7 +110,7 @@ func (s *Service) attachHolds(ctx context.Context, cs []*Contractor) error {
 		args = append(args, c.ID)
 		marks[i] = "$" + strconv.Itoa(i+2)
 	}
-	rows, err := s.store.Read.QueryContext(ctx, `SELECT contractor_id, id, starts_at, ends_at, reason, created_at, created_by
+	rows, err := s.store.Read.QueryContext(ctx, `SELECT contractor_id, `+holdColumns+`
 		FROM contractor_holds WHERE ends_at > $1 AND contractor_id IN (`+strings.Join(marks, ", ")+`) ORDER BY starts_at, id`, args...)
 	if err != nil {
 		return db.Translate(err)
@@ -118,12 +118,10 @@ func (s *Service) attachHolds(ctx context.Context, cs []*Contractor) error {
 	defer rows.Close()
 	for rows.Next() {
 		var cid string
-		var h HoldPeriod
-		var from, to, at db.Time
-		if err := rows.Scan(&cid, &h.ID, &from, &to, &h.Reason, &at, &h.CreatedBy); err != nil {
-			return db.Translate(err)
+		h, err := scanHold(rows, &cid)
+		if err != nil {
+			return err
 		}
-		h.From, h.To, h.CreatedAt = from.Time, to.Time, at.Time
 		byID[cid].Holds = append(byID[cid].Holds, h)
 	}
 	return db.Translate(rows.Err())

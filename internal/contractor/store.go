@@ -173,16 +173,23 @@ func load(ctx context.Context, q db.Querier, id, suffix string, now time.Time) (
 	return c, err
 }
 
+// holdColumns are the columns scanHold reads, after any the caller puts
+// first.
+const holdColumns = `id, starts_at, ends_at, reason, created_at, created_by, set_by`
+
+// scanHold reads holdColumns, after lead (columns the query put first).
+func scanHold(r *sql.Rows, lead ...any) (HoldPeriod, error) {
+	var h HoldPeriod
+	var from, to, at db.Time
+	err := r.Scan(append(lead, &h.ID, &from, &to, &h.Reason, &at, &h.CreatedBy, &h.SetBy)...)
+	h.From, h.To, h.CreatedAt = from.Time, to.Time, at.Time
+	return h, db.Translate(err)
+}
+
 func holds(ctx context.Context, q db.Querier, id string, now time.Time) ([]HoldPeriod, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, starts_at, ends_at, reason, created_at, created_by FROM contractor_holds
+	rows, err := q.QueryContext(ctx, `SELECT `+holdColumns+` FROM contractor_holds
 		WHERE contractor_id = $1 AND ends_at > $2 ORDER BY starts_at, id`, id, db.T(now))
-	out, err := db.Collect(rows, err, func(r *sql.Rows) (HoldPeriod, error) {
-		var h HoldPeriod
-		var from, to, at db.Time
-		err := r.Scan(&h.ID, &from, &to, &h.Reason, &at, &h.CreatedBy)
-		h.From, h.To, h.CreatedAt = from.Time, to.Time, at.Time
-		return h, db.Translate(err)
-	})
+	out, err := db.Collect(rows, err, func(r *sql.Rows) (HoldPeriod, error) { return scanHold(r) })
 	if out == nil {
 		out = []HoldPeriod{}
 	}
