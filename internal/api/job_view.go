@@ -36,7 +36,7 @@ func contractorView(j *dispatch.Job, contractorID string) ContractorJob {
 	mine := j.ContractorID != "" && j.ContractorID == contractorID
 	v := ContractorJob{ID: j.ID, Number: j.Number, Kind: j.Kind, Status: j.Status,
 		Site: dispatch.JobSite{City: j.Site.City, State: j.Site.State, ZIP: j.Site.ZIP}, Devices: j.Devices, Window: j.Window,
-		Skills: j.Skills, Instructions: j.Instructions, Checklist: j.Checklist, BidDeadline: j.BidDeadline, Yours: mine,
+		Skills: j.Skills, Instructions: j.Instructions, Checklist: blankChecklist(j.Checklist), BidDeadline: j.BidDeadline, Yours: mine,
 		Currency: j.Currency}
 	if !mine {
 		if j.Status != dispatch.Posted {
@@ -44,7 +44,7 @@ func contractorView(j *dispatch.Job, contractorID string) ContractorJob {
 		}
 		return v
 	}
-	v.Site = j.Site
+	v.Site, v.Checklist = j.Site, j.Checklist
 	c := j.Contact
 	v.Contact = &c
 	v.PayoutCents, v.Appointment, v.Times, v.Completion, v.Incomplete = j.PayoutCents, j.Appointment, j.Times, j.Completion, j.Incomplete
@@ -96,6 +96,17 @@ func providerView(j *dispatch.Job) ProviderJob {
 		v.Incomplete = &ProviderFailure{Reason: f.Reason, NextStep: f.NextStep, At: f.At}
 	}
 	return v
+}
+
+// blankChecklist is the work a job asks for, without who ticked what: what
+// the holder has done is not for the contractors who bid against them.
+func blankChecklist(c dispatch.Checklist) dispatch.Checklist {
+	items := make([]dispatch.ChecklistItem, len(c.Items))
+	for i, it := range c.Items {
+		items[i] = dispatch.ChecklistItem{ID: it.ID, Text: it.Text}
+	}
+	c.Items = items
+	return c
 }
 
 // jobBody is a job as the caller may see it.

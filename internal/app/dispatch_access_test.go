@@ -31,6 +31,8 @@ func TestDispatchAccess(t *testing.T) {
 				t.Fatalf("ann sees bob's bid: %s", own.body)
 			}
 			want(t, ops.do("POST", "/v1/jobs/"+id+"/award", map[string]any{"bid_id": bobBid}), 200)
+			// Bob starts the checklist: who ticked it is not for Ann.
+			want(t, bob.do("POST", "/v1/jobs/"+id+"/checklist", map[string]any{"items": []string{"inspect"}}), 200)
 
 			patch := jobBody(false)
 			delete(patch, "post")
@@ -66,7 +68,7 @@ func TestDispatchAccess(t *testing.T) {
 				if r.status != rt.ann {
 					t.Errorf("lost the award: %s %s = %d, want %d: %s", rt.method, rt.path, r.status, rt.ann, r.body)
 				}
-				for _, secret := range []string{bobBid, w.contractors["Bob"], "5803 E Northwest Hwy", "ACME", "Lakeside"} {
+				for _, secret := range []string{bobBid, w.contractors["Bob"], `"Bob"`, "done_by", "5803 E Northwest Hwy", "ACME", "Lakeside"} {
 					if r.status == 200 && strings.Contains(string(r.body), secret) {
 						t.Errorf("%s %s shows %q to another contractor: %s", rt.method, rt.path, secret, r.body)
 					}
