@@ -150,7 +150,12 @@ func loanerRoundTrip(t *testing.T, w devWorld) {
 	if n := sweep(); n != 0 {
 		t.Fatalf("a second sweep fired %d timers", n)
 	}
-	dueAt, _ := time.Parse(time.DateOnly, due)
+	// Due by the end of the due date at the customer's site in Dallas.
+	dallas, err := time.LoadLocation("America/Chicago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dueAt, _ := time.ParseInLocation(time.DateOnly, due, dallas)
 	dueAt = dueAt.AddDate(0, 0, 1)
 	if got := list(t, w.finance.do("GET", "/v1/loaners?overdue=true", nil)); len(got) != 0 {
 		t.Fatalf("overdue before due: %v", got)

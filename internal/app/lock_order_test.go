@@ -115,3 +115,46 @@ func TestDepotReceiptFindsIntakeDevice(t *testing.T) {
 		})
 	}
 }
+
+// TestDispatchCapacityUnderConcurrentAwards: a contractor who takes one job
+// a day bid on two jobs that day; two coordinators award both at once. One
+// award wins, the other is refused for capacity — never both.
+func TestDispatchCapacityUnderConcurrentAwards(t *testing.T) {
+	for _, e := range dbtest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			w := startDispatch(t, e, nil)
+			ops := w.login(t, "ops@test.example")
+			ann := w.login(t, "ann@c.example")
+			id := w.contractors["Ann"]
+			r := ops.do("GET", "/v1/contractors/"+id, nil)
+			want(t, r, 200)
+			want(t, ops.do("PATCH", "/v1/contractors/"+id, map[string]any{"capacity_per_day": 1}, "If-Match", r.header.Get("ETag")), 200)
+			bid := map[string]any{"price_cents": 19000, "eta": "2026-12-01T15:30:00Z"}
+			for i := range 6 {
+				day := fmt.Sprintf("2026-12-%02d", 2+i)
+				body := jobBody(true)
+				body["window"] = map[string]any{"start": day + "T15:00:00Z", "end": day + "T18:00:00Z"}
+				var jobs, bids [2]string
+				for j := range jobs {
+					woID := newWorkOrder(t, w.world, fmt.Sprintf("PO-CAP-%d-%d", i, j))
+					r := ops.do("POST", "/v1/work-orders/"+woID+"/jobs", body)
+					want(t, r, 201)
+					jobs[j] = r.json(t)["id"].(string)
+					r = ann.do("POST", "/v1/jobs/"+jobs[j]+"/bids", bid)
+					want(t, r, 201)
+					bids[j] = r.json(t)["id"].(string)
+				}
+				var wg sync.WaitGroup
+				var got [2]response
+				for j := range jobs {
+					wg.Go(func() { got[j] = ops.do("POST", "/v1/jobs/"+jobs[j]+"/award", map[string]any{"bid_id": bids[j]}) })
+				}
+				wg.Wait()
+				if ok := (got[0].status == 200) != (got[1].status == 200); !ok || got[0].status+got[1].status != 200+409 {
+					t.Fatalf("round %d: the awards answered %d and %d; want one 200 and one 409 (capacity): %s %s",
+						i, got[0].status, got[1].status, got[0].body, got[1].body)
+				}
+			}
+		})
+	}
+}

@@ -88,6 +88,13 @@ func (s *Service) GetTx(ctx context.Context, tx *db.Tx, id string) (*Contractor,
 	return load(ctx, tx, id, "", tx.Now)
 }
 
+// LockTx reads a contractor inside the caller's transaction and locks the
+// row on PostgreSQL until it ends: whoever gives the contractor work holds
+// it, so two awards at once count each other against the capacity.
+func (s *Service) LockTx(ctx context.Context, tx *db.Tx, id string) (*Contractor, error) {
+	return load(ctx, tx, id, tx.ForUpdate(), tx.Now)
+}
+
 // Active reports whether c may take new work at on: nil when active and
 // not on hold, else a conflict saying why.
 func (s *Service) Active(c *Contractor, on time.Time) error { return c.Available(on) }

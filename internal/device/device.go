@@ -89,7 +89,7 @@ type Loan struct {
 	WorkOrderID      string     `json:"work_order_id"`
 	Customer         string     `json:"customer,omitempty"`
 	Region           string     `json:"region"`
-	DueOn            string     `json:"due_on" doc:"The date the loaner is due back (YYYY-MM-DD, UTC)"`
+	DueOn            string     `json:"due_on" doc:"The date the loaner is due back (YYYY-MM-DD): by the end of that day at the customer's site"`
 	AssignedAt       time.Time  `json:"assigned_at"`
 	ReturnedAt       *time.Time `json:"returned_at,omitempty"`
 	InspectedAt      *time.Time `json:"inspected_at,omitempty"`

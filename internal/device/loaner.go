@@ -11,6 +11,7 @@ import (
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/event"
 	"github.com/fieldhub/fieldhub/internal/fault"
+	"github.com/fieldhub/fieldhub/internal/geo"
 	"github.com/fieldhub/fieldhub/internal/workorder"
 	"github.com/google/uuid"
 )
@@ -19,7 +20,7 @@ import (
 type LoanRequest struct {
 	WorkOrderID string `json:"work_order_id" minLength:"1" maxLength:"100"`
 	Region      string `json:"region" minLength:"1" maxLength:"20" doc:"The loaner pool, e.g. DFW"`
-	DueOn       string `json:"due_on" format:"date" doc:"When the loaner is due back (YYYY-MM-DD, UTC): by the end of that day"`
+	DueOn       string `json:"due_on" format:"date" doc:"When the loaner is due back (YYYY-MM-DD): by the end of that day in the time zone of the work order's site (UTC when the site's zone is unknown)"`
 	DeviceID    string `json:"device_id,omitempty" maxLength:"100" doc:"A particular loaner; default any free one in the region"`
 	Note        string `json:"note,omitempty" maxLength:"2000"`
 }
@@ -27,10 +28,13 @@ type LoanRequest struct {
 // errShortage marks a request no free loaner can satisfy.
 var errShortage = errors.New("loaner shortage")
 
-// dueAt is the end of the due date, UTC: a loaner due on the 5th is late
-// from midnight going into the 6th.
-func dueAt(dueOn string) (time.Time, error) {
-	d, err := time.Parse(time.DateOnly, dueOn)
+// dueAt is the end of the due date where the customer is: a loaner due on
+// the 5th is late from local midnight going into the 6th (the next day's
+// start, not 24 hours on, so a daylight saving change is no hour out). The
+// customer reads "due on the 5th" on their own calendar; by UTC a Dallas
+// loan would be late at 6 pm.
+func dueAt(dueOn string, loc *time.Location) (time.Time, error) {
+	d, err := time.ParseInLocation(time.DateOnly, dueOn, loc)
 	return d.AddDate(0, 0, 1), err
 }
 
@@ -42,18 +46,19 @@ func dueAt(dueOn string) (time.Time, error) {
 // (Loaner.Shortage, for ops) and the request is a conflict saying so.
 func (s *Service) Assign(ctx context.Context, c Caller, in LoanRequest) (d *Device, created bool, err error) {
 	in.Region = strings.ToUpper(strings.TrimSpace(in.Region))
-	due, badInput := s.checkLoanRequest(in)
-	var customer string
+	var (
+		to    borrower
+		woErr error
+	)
 	if in.WorkOrderID != "" {
-		customer, err = s.customerOf(ctx, c, in.WorkOrderID)
-		if err = joinInvalid(badInput, err); err != nil {
-			return nil, false, err
-		}
-	} else if badInput != nil {
-		return nil, false, badInput
+		to, woErr = s.borrowerOf(ctx, c, in.WorkOrderID)
+	}
+	due, badInput := s.checkLoanRequest(in, to.zone())
+	if err = joinInvalid(badInput, woErr); err != nil {
+		return nil, false, err
 	}
 	err = s.store.InTx(ctx, func(tx *db.Tx) error {
-		d, created, err = s.assignTx(ctx, tx, c.Actor, in, due, customer)
+		d, created, err = s.assignTx(ctx, tx, c.Actor, in, due, to.customer)
 		return err
 	})
 	if errors.Is(err, errShortage) {
@@ -62,11 +67,13 @@ func (s *Service) Assign(ctx context.Context, c Caller, in LoanRequest) (d *Devi
 	return d, created, err
 }
 
-func (s *Service) checkLoanRequest(in LoanRequest) (time.Time, error) {
+// checkLoanRequest checks the request's own fields and returns when the
+// loan falls due: the end of its due date in zone, the customer's.
+func (s *Service) checkLoanRequest(in LoanRequest, zone *time.Location) (time.Time, error) {
 	var f fault.Fields
 	f.Check(in.WorkOrderID != "", "body.work_order_id", "is required")
 	f.Check(in.Region != "", "body.region", "is required")
-	due, err := dueAt(in.DueOn)
+	due, err := dueAt(in.DueOn, zone)
 	if err != nil {
 		f.Add("body.due_on", "must be a date, YYYY-MM-DD")
 	} else {
@@ -75,23 +82,41 @@ func (s *Service) checkLoanRequest(in LoanRequest) (time.Time, error) {
 	return due, f.Err()
 }
 
-// customerOf checks the work order exists and returns its customer's name.
-func (s *Service) customerOf(ctx context.Context, c Caller, workOrderID string) (string, error) {
+// borrower is who a loaner goes to: the work order's customer, and the
+// time zone of its site, whose calendar the due date is on.
+type borrower struct {
+	customer string
+	site     *time.Location
+}
+
+// zone is the borrower's time zone, UTC when not known.
+func (b borrower) zone() *time.Location {
+	if b.site == nil {
+		return time.UTC
+	}
+	return b.site
+}
+
+// borrowerOf checks the work order exists and is open, and returns its
+// customer's name and site zone. Without work orders to ask (a device
+// service on its own) the customer is unnamed and the zone is UTC; so is
+// the zone of a work order whose site places nowhere (geo.Zone).
+func (s *Service) borrowerOf(ctx context.Context, c Caller, workOrderID string) (borrower, error) {
 	if s.workOrders == nil {
-		return "", nil
+		return borrower{}, nil
 	}
 	w, err := s.workOrders.Get(ctx, workorder.Caller{Actor: c.Actor}, workOrderID)
 	if fault.Is(err, fault.NotFound) {
-		return "", &fault.Error{Code: fault.Invalid, Message: "validation failed",
+		return borrower{}, &fault.Error{Code: fault.Invalid, Message: "validation failed",
 			Fields: []fault.FieldError{{Field: "body.work_order_id", Reason: "no work order " + workOrderID}}}
 	}
 	if err != nil {
-		return "", err
+		return borrower{}, err
 	}
 	if !w.Status.Open() {
-		return "", fault.Errorf(fault.Conflict, "work order %s is %s: no loaner goes out for it", w.Number, w.Status)
+		return borrower{}, fault.Errorf(fault.Conflict, "work order %s is %s: no loaner goes out for it", w.Number, w.Status)
 	}
-	return w.Customer.Name, nil
+	return borrower{customer: w.Customer.Name, site: geo.Zone(w.Site.ZIP, w.Site.State)}, nil
 }
 
 func (s *Service) assignTx(ctx context.Context, tx *db.Tx, by event.Actor, in LoanRequest, due time.Time, customer string) (*Device, bool, error) {

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -39,7 +40,7 @@ func (s *Service) Award(ctx context.Context, c Caller, jobID, bidID string) (*Jo
 			return nil, fault.Errorf(fault.Conflict, "the bid is %s", b.Status)
 		}
 		// The bidder may have been suspended or gone on hold since bidding.
-		if err := s.available(ctx, tx, b.ContractorID, st.Window.Start); err != nil {
+		if err := s.mayTake(ctx, tx, b.ContractorID, st.Job); err != nil {
 			return nil, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE bids SET status = 'won', version = version + 1, updated_at = $1 WHERE id = $2`,
@@ -110,7 +111,7 @@ func (s *Service) Assign(ctx context.Context, c Caller, jobID, contractorID stri
 		if slices.Contains(st.Excluded, contractorID) {
 			return nil, fault.Errorf(fault.Conflict, "that contractor backed out of job %s", st.Number)
 		}
-		if err := s.available(ctx, tx, contractorID, st.Window.Start); fault.Is(err, fault.NotFound) {
+		if err := s.mayTake(ctx, tx, contractorID, st.Job); fault.Is(err, fault.NotFound) {
 			return nil, fieldErr("contractor_id", "no such contractor")
 		} else if err != nil {
 			return nil, err
@@ -134,9 +135,37 @@ func (s *Service) Assign(ctx context.Context, c Caller, jobID, contractorID stri
 // available checks that a contractor may take new work on the day on:
 // active and not on hold (a 409 saying why otherwise).
 func (s *Service) available(ctx context.Context, tx *db.Tx, contractorID string, on time.Time) error {
-	k, err := s.contractors.GetTx(ctx, tx, contractorID)
+	k, err := s.contractors.LockTx(ctx, tx, contractorID)
 	if err != nil {
 		return err
 	}
 	return k.Available(on)
+}
+
+// mayTake checks that a contractor may be given job j: available when it
+// starts, and under their capacity on its day at the site — the count
+// offers use — so neither an award nor a direct assignment gives anyone
+// more jobs a day than they take. A 409 says why not. The contractor is
+// locked (after the job: jobs, then contractors, is the order every path
+// takes), so that two awards of different jobs to one contractor at once
+// count each other.
+func (s *Service) mayTake(ctx context.Context, tx *db.Tx, contractorID string, j *Job) error {
+	k, err := s.contractors.LockTx(ctx, tx, contractorID)
+	if err != nil {
+		return err
+	}
+	if err := k.Available(j.Window.Start); err != nil || k.CapacityPerDay <= 0 {
+		return err
+	}
+	load, err := loadOn(ctx, tx, j, contractorID)
+	if err != nil {
+		return err
+	}
+	if n := load[contractorID]; n >= k.CapacityPerDay {
+		day, _ := siteDay(j)
+		return &fault.Error{Code: fault.Conflict,
+			Message: fmt.Sprintf("contractor %s already has %d job(s) on %s at the site's time, their capacity a day", k.Name, n, day.Format(time.DateOnly)),
+			Detail:  map[string]any{"capacity_per_day": k.CapacityPerDay, "jobs_that_day": n, "day": day.Format(time.DateOnly)}}
+	}
+	return nil
 }

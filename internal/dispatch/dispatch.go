@@ -23,6 +23,7 @@ type Contractors interface {
 	Eligible(ctx context.Context, q db.Querier, c contractor.Criteria) ([]contractor.Match, error)
 	RecordOutcomeTx(ctx context.Context, tx *db.Tx, id string, o contractor.Outcome) error
 	GetTx(ctx context.Context, tx *db.Tx, id string) (*contractor.Contractor, error)
+	LockTx(ctx context.Context, tx *db.Tx, id string) (*contractor.Contractor, error)
 }
 
 // Service runs jobs.

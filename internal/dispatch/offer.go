@@ -40,7 +40,7 @@ func (s *Service) offerTx(ctx context.Context, tx *db.Tx, j *Job) ([]string, err
 	if err != nil {
 		return nil, err
 	}
-	load, err := loadOn(ctx, tx, j.Window.Start)
+	load, err := loadOn(ctx, tx, j, "")
 	if err != nil {
 		return nil, err
 	}
@@ -77,13 +77,29 @@ func offeredTo(ctx context.Context, tx *db.Tx, jobID string) (map[string]bool, e
 	return out, db.Translate(rows.Err())
 }
 
-// loadOn counts each contractor's awarded or active jobs on the UTC day of
-// at, in one grouped query.
-func loadOn(ctx context.Context, q db.Querier, at time.Time) (map[string]int, error) {
-	day := at.UTC().Truncate(24 * time.Hour)
-	rows, err := q.QueryContext(ctx, `SELECT contractor_id, COUNT(*) FROM jobs WHERE status IN `+busyStatuses+`
-		AND contractor_id IS NOT NULL AND window_start >= $1 AND window_start < $2 GROUP BY contractor_id`,
-		db.T(day), db.T(day.Add(24*time.Hour)))
+// siteDay is the calendar day at the job's site on which its window
+// starts: from local midnight to the next local midnight (23 or 25 hours
+// when daylight saving time begins or ends), so "jobs a day" means the
+// site's day — a 7 pm job in Dallas falls on the next UTC day.
+func siteDay(j *Job) (start, end time.Time) {
+	loc := geo.Zone(j.Site.ZIP, j.Site.State)
+	y, m, d := j.Window.Start.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, loc), time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+}
+
+// loadOn counts each contractor's awarded or active jobs other than j whose
+// window starts on j's day at its site (siteDay), in one grouped query;
+// only, when set, limits the count to that contractor.
+func loadOn(ctx context.Context, q db.Querier, j *Job, only string) (map[string]int, error) {
+	start, end := siteDay(j)
+	query := `SELECT contractor_id, COUNT(*) FROM jobs WHERE status IN ` + busyStatuses + `
+		AND contractor_id IS NOT NULL AND window_start >= $1 AND window_start < $2 AND id <> $3`
+	args := []any{db.T(start), db.T(end), j.ID}
+	if only != "" {
+		query += ` AND contractor_id = $4`
+		args = append(args, only)
+	}
+	rows, err := q.QueryContext(ctx, query+` GROUP BY contractor_id`, args...)
 	if err != nil {
 		return nil, db.Translate(err)
 	}
