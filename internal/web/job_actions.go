@@ -9,11 +9,9 @@ import (
 	"strings"
 
 	"github.com/fieldhub/fieldhub/internal/auth"
-	"github.com/fieldhub/fieldhub/internal/contractor"
 	"github.com/fieldhub/fieldhub/internal/dispatch"
 	"github.com/fieldhub/fieldhub/internal/fault"
 	"github.com/fieldhub/fieldhub/internal/geo"
-	"github.com/fieldhub/fieldhub/internal/page"
 )
 
 // jobAction is one thing the job page offers as a form besides the award.
@@ -165,78 +163,34 @@ func (w *Web) runJobAction(rw http.ResponseWriter, r *http.Request) {
 // candidate is a contractor the assign form offers.
 type candidate struct{ ID, Label string }
 
-// Candidates for a direct assignment: the active contractors within the
-// job's own radius, and when those are few, within the widest radius a
-// contractor may have, nearest the site first.
-const (
-	enoughCandidates = 10
-	maxCandidates    = 50
-)
+// maxCandidates is how many contractors the assign form offers.
+const maxCandidates = 50
 
 // candidates are the contractors the service would let a coordinator hand
 // j to: active, not on hold on the job's day and not among those who backed
 // out, nearest the site first, each labelled with the distance and any of
 // the job's skills they lack (an assignment may override the skills; the
 // coordinator should see that it does). A site whose ZIP the map does not
-// place gets the active contractors unsorted.
+// place offers none: the form then says so, and the API still assigns by id.
 func (w *Web) candidates(ctx context.Context, j *dispatch.Job) ([]candidate, error) {
-	site, zip, gerr := geo.Locate(j.Site.ZIP)
-	radii := []float64{j.RadiusMiles, contractor.MaxRadiusMiles}
-	if gerr != nil {
-		zip, radii = "", []float64{0}
+	site, _, err := geo.Locate(j.Site.ZIP)
+	if err != nil {
+		return nil, nil
 	}
-	type near struct {
-		k     *contractor.Contractor
-		miles float64
+	near, err := w.Contractors.Nearest(ctx, site, j.Window.Start, maxCandidates+len(j.Excluded))
+	if err != nil {
+		return nil, err
 	}
-	var found []near
-	seen := map[string]bool{}
-	for _, radius := range radii {
-		f := contractor.Filter{Status: contractor.Active, Limit: page.MaxLimit}
-		if zip != "" {
-			if radius <= 0 {
-				continue
-			}
-			f.NearZIP, f.RadiusMiles = zip, radius
+	out := make([]candidate, 0, len(near))
+	for _, n := range near {
+		if slices.Contains(j.Excluded, n.Contractor.ID) || len(out) == maxCandidates {
+			continue
 		}
-		list, _, err := w.Contractors.List(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range list {
-			if seen[k.ID] || slices.Contains(j.Excluded, k.ID) || k.Available(j.Window.Start) != nil {
-				continue
-			}
-			seen[k.ID] = true
-			n := near{k: k, miles: -1}
-			if zip != "" {
-				n.miles = geo.Miles(site, k.ServiceArea.Home)
-			}
-			found = append(found, n)
-		}
-		if len(found) >= enoughCandidates {
-			break
-		}
-	}
-	slices.SortStableFunc(found, func(a, b near) int {
-		switch {
-		case a.miles < b.miles:
-			return -1
-		case a.miles > b.miles:
-			return 1
-		}
-		return strings.Compare(a.k.Name, b.k.Name)
-	})
-	out := make([]candidate, 0, min(len(found), maxCandidates))
-	for _, n := range found[:min(len(found), maxCandidates)] {
-		label := n.k.Name
-		if n.miles >= 0 {
-			label += fmt.Sprintf(" · %.1f mi", n.miles)
-		}
-		if lacks := missing(j.Skills, n.k.Skills); len(lacks) > 0 {
+		label := fmt.Sprintf("%s · %.1f mi", n.Contractor.Name, n.Miles)
+		if lacks := missing(j.Skills, n.Contractor.Skills); len(lacks) > 0 {
 			label += " · lacks " + strings.Join(lacks, ", ")
 		}
-		out = append(out, candidate{ID: n.k.ID, Label: label})
+		out = append(out, candidate{ID: n.Contractor.ID, Label: label})
 	}
 	return out, nil
 }

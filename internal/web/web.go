@@ -1,6 +1,7 @@
 // Package web serves fieldhub's server-rendered pages: sign-in, the staff
-// console (work order triage and lifecycle actions, jobs and bid awards, the
-// depot board) and the API reference.
+// console (work order triage and lifecycle actions, the job list, adding
+// jobs, bid awards and the other job actions, the depot board) and the API
+// reference.
 // Pages are templ components; htmx is vendored and embedded, so nothing is
 // fetched from the internet.
 package web
@@ -64,8 +65,11 @@ func New(d Deps) *Web {
 	w.mux.HandleFunc("GET /work-orders", w.workOrderList)
 	w.mux.HandleFunc("GET /work-orders/{id}", w.workOrderDetail)
 	w.mux.HandleFunc("POST /work-orders/{id}/actions/{name}", w.workOrderAction)
+	w.mux.HandleFunc("POST /work-orders/{id}/jobs", w.addJob)
+	w.mux.HandleFunc("GET /jobs", w.jobList)
 	w.mux.HandleFunc("GET /jobs/{id}", w.jobDetail)
 	w.mux.HandleFunc("POST /jobs/{id}/award", w.jobAward)
+	w.mux.HandleFunc("POST /jobs/{id}/{action}", w.runJobAction)
 	w.mux.HandleFunc("GET /depot", w.depotBoard)
 	w.mux.HandleFunc("GET /{$}", w.home)
 	return w
