@@ -132,6 +132,12 @@ func TestFieldPlatformWorkMarket(t *testing.T) {
 			if s := ops.do("GET", "/v1/work-orders/"+woID, nil).json(t)["status"]; s != "completed" {
 				t.Fatalf("work order is %v", s)
 			}
+			// Its provider reads the result, not the technician's notes.
+			r = newClient(t, w.base, w.acmeKey).do("GET", "/v1/work-orders/"+woID, nil)
+			want(t, r, 200)
+			if body := string(r.body); !strings.Contains(body, "fixed_parts_replaced") || strings.Contains(body, "Replaced the laser head") {
+				t.Errorf("the provider's work order: %s", body)
+			}
 		})
 	}
 }

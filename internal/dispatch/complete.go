@@ -125,7 +125,9 @@ func (s *Service) finishWorkOrderTx(ctx context.Context, tx *db.Tx, c Caller, j 
 			return err // nothing of the work order was done: it stays for staff to decide
 		}
 	}
-	_, err = s.workOrders.CompleteTx(ctx, tx, woCaller(c), j.WorkOrderID, workOrderResult(comp.ResultCode), comp.Notes)
+	// The technician's notes stay on the job, for staff: the work order,
+	// which its provider reads, carries the result.
+	_, err = s.workOrders.CompleteTx(ctx, tx, woCaller(c), j.WorkOrderID, workOrderResult(comp.ResultCode), "")
 	return err
 }
 

@@ -3,8 +3,8 @@ package dispatch
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -179,7 +179,11 @@ func (s *Service) ApplyPlatformUpdate(ctx context.Context, platform string, u Pl
 	if err := f.Err(); err != nil {
 		return err
 	}
-	sys := Caller{Actor: event.Actor{Kind: event.ActorSystem, ID: platform, Name: u.Technician.Name}, Staff: true}
+	// The platform is the actor, not its technician: actors reach providers'
+	// timelines and webhooks, and who does the work stays with staff (the
+	// job's technician, and Job.Awarded's "technician", which providers
+	// never see).
+	sys := Caller{Actor: event.Actor{Kind: event.ActorSystem, ID: platform}, Staff: true}
 	return s.store.InTx(ctx, func(tx *db.Tx) error {
 		if first, err := seenTx(ctx, tx, "platform:"+platform+":"+u.EventID, tx.Now); err != nil || !first {
 			return err
@@ -249,12 +253,23 @@ func (s *Service) platformTx(ctx context.Context, tx *db.Tx, c Caller, st *store
 			PartsUnused: []PartUse{}, ReturnTracking: u.ReturnTracking, UnitCondition: u.UnitCondition})
 		return append(changes, more...), err
 	}
-	reason := u.Reason
-	if reason == "" {
-		reason = "cannot_complete"
-	}
-	more, err := s.incompleteTx(ctx, tx, c, st, IncompleteInput{Reason: reason, NextStep: "escalate", Notes: u.Notes})
+	more, err := s.incompleteTx(ctx, tx, c, st, platformFailure(u))
 	return append(changes, more...), err
+}
+
+// platformFailure is a platform's incomplete report as a job's: the reason
+// is one of IncompleteReasons, as from any other channel, because
+// providers read it; a platform's own words for it (the worker's
+// resolution) go to the notes, which stay with staff.
+func platformFailure(u PlatformUpdate) IncompleteInput {
+	in := IncompleteInput{Reason: u.Reason, NextStep: "escalate", Notes: u.Notes}
+	if !slices.Contains(IncompleteReasons, in.Reason) {
+		if in.Notes == "" {
+			in.Notes = in.Reason
+		}
+		in.Reason = "cannot_complete"
+	}
+	return in
 }
 
 // updateTime is when an update happened: the platform's time when it
@@ -271,46 +286,4 @@ func errorsJoin(a, b error) error {
 		return a
 	}
 	return b
-}
-
-// PollPlatforms reads the state of every open job on a platform and applies
-// it, for platforms whose webhooks may be missed. It returns how many jobs
-// it read.
-func (s *Service) PollPlatforms(ctx context.Context) (int, error) {
-	rows, err := s.store.Read.QueryContext(ctx, `SELECT platform, external_id FROM jobs WHERE platform <> '' AND external_id <> ''
-		AND status IN ('posted', 'awarded', 'scheduled', 'en_route', 'on_site') LIMIT 1000`)
-	type ref struct{ platform, ext string }
-	refs, err := db.Collect(rows, err, func(r *sql.Rows) (ref, error) {
-		var x ref
-		return x, r.Scan(&x.platform, &x.ext)
-	})
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	var errs []error
-	for _, x := range refs {
-		p := s.platform(x.platform)
-		if p == nil {
-			continue
-		}
-		u, err := p.Poll(ctx, x.ext)
-		if err != nil {
-			continue // one platform's trouble must not stop the others; the next poll tries again
-		}
-		if u.ExternalID == "" {
-			u.ExternalID = x.ext
-		}
-		if u.EventID == "" {
-			u.EventID = "poll:" + x.ext + ":" + u.State
-		}
-		err = s.ApplyPlatformUpdate(ctx, x.platform, u)
-		// A conflict is old news; not found is a job re-pushed under a new id meanwhile.
-		if err != nil && !fault.Is(err, fault.Conflict) && !fault.Is(err, fault.NotFound) {
-			errs = append(errs, fmt.Errorf("%s job %s: %w", x.platform, x.ext, err))
-			continue
-		}
-		n++
-	}
-	return n, errors.Join(errs...)
 }
