@@ -10,7 +10,6 @@ import (
 
 	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/dispatch"
-	"github.com/fieldhub/fieldhub/internal/fault"
 	"github.com/fieldhub/fieldhub/internal/geo"
 )
 
@@ -146,12 +145,9 @@ func (w *Web) runJobAction(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	r.Body = http.MaxBytesReader(rw, r.Body, 16<<10)
-	var err error
-	if perr := r.ParseForm(); perr != nil {
-		err = fault.Errorf(fault.Invalid, "the form could not be read")
-	} else {
-		_, err = a.do(ctx, w.Dispatch, jobCaller(p), id, &actionForm{v: r.PostForm})
+	form, err := readForm(rw, r, 16<<10)
+	if err == nil {
+		_, err = a.do(ctx, w.Dispatch, jobCaller(p), id, &actionForm{v: form})
 	}
 	if err == nil {
 		http.Redirect(rw, r, jobURL+"?done="+url.QueryEscape(name), http.StatusSeeOther)

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/dispatch"
-	"github.com/fieldhub/fieldhub/internal/fault"
 )
 
 // addJobForm names the add-a-job form among the work order page's forms.
@@ -77,26 +77,30 @@ func (w *Web) addJob(rw http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	ctx := r.Context()
-	r.Body = http.MaxBytesReader(rw, r.Body, 64<<10)
-	var (
-		err error
-		j   *dispatch.Job
-	)
-	if perr := r.ParseForm(); perr != nil {
-		err = fault.Errorf(fault.Invalid, "the form could not be read")
-	} else if o, gerr := w.WorkOrders.Get(ctx, callerOf(p), id); gerr != nil {
-		err = gerr
-	} else {
-		f := &actionForm{v: r.PostForm, loc: w.zones().of(ctx, o.ProviderID())}
-		in, post := jobInput(f)
-		if err = f.err(); err == nil {
-			j, err = w.Dispatch.Create(ctx, jobCaller(p), id, in, post)
-		}
-	}
+	j, err := w.createJob(rw, r, p, id)
 	if err != nil {
 		w.refuseDetail(rw, r, p, id, addJobForm, err)
 		return
 	}
 	http.Redirect(rw, r, "/jobs/"+url.PathEscape(j.ID)+"?done=created", http.StatusSeeOther)
+}
+
+// createJob reads the add-a-job form, its times in the zone of the work
+// order's provider, and creates the job through the service.
+func (w *Web) createJob(rw http.ResponseWriter, r *http.Request, p *auth.Principal, id string) (*dispatch.Job, error) {
+	form, err := readForm(rw, r, 64<<10)
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	o, err := w.WorkOrders.Get(ctx, callerOf(p), id)
+	if err != nil {
+		return nil, err
+	}
+	f := &actionForm{v: form, loc: w.zones().of(ctx, o.ProviderID())}
+	in, post := jobInput(f)
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return w.Dispatch.Create(ctx, jobCaller(p), id, in, post)
 }

@@ -209,14 +209,13 @@ func (w *Web) jobAward(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	r.Body = http.MaxBytesReader(rw, r.Body, 16<<10)
-	var err error
-	if perr := r.ParseForm(); perr != nil {
-		err = fault.Errorf(fault.Invalid, "the form could not be read")
-	} else if bid := strings.TrimSpace(r.PostForm.Get("bid_id")); bid == "" {
-		err = fault.Errorf(fault.Invalid, "choose a bid to award")
-	} else {
-		_, err = w.Dispatch.Award(ctx, jobCaller(p), id, bid)
+	form, err := readForm(rw, r, 16<<10)
+	if err == nil {
+		if bid := strings.TrimSpace(form.Get("bid_id")); bid == "" {
+			err = fault.Errorf(fault.Invalid, "choose a bid to award")
+		} else {
+			_, err = w.Dispatch.Award(ctx, jobCaller(p), id, bid)
+		}
 	}
 	if err == nil {
 		http.Redirect(rw, r, jobURL+"?done=awarded", http.StatusSeeOther)

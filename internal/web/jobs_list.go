@@ -98,12 +98,7 @@ func (w *Web) jobList(rw http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status, v.Err = w.problem(ctx, err)
 	}
-	rw.Header().Add("Vary", "HX-Request")
-	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-History-Restore-Request") != "true" {
-		w.render(rw, r, status, jobResults(v))
-		return
-	}
-	w.render(rw, r, status, jobListPage(v))
+	w.renderList(rw, r, status, jobResults(v), jobListPage(v))
 }
 
 // loadJobs reads one page of jobs, each window in its provider's zone and

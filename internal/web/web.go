@@ -90,6 +90,28 @@ func (w *Web) principal(r *http.Request) *auth.Principal {
 	return p
 }
 
+// readForm reads a posted form of at most limit bytes; one it cannot read
+// (too large, malformed) is a problem to show next to the form.
+func readForm(rw http.ResponseWriter, r *http.Request, limit int64) (url.Values, error) {
+	r.Body = http.MaxBytesReader(rw, r.Body, limit)
+	if err := r.ParseForm(); err != nil {
+		return nil, fault.Errorf(fault.Invalid, "the form could not be read")
+	}
+	return r.PostForm, nil
+}
+
+// renderList answers a list page: just its results when htmx asks for them
+// (a filter or a page changed), the whole page otherwise — including when
+// htmx restores a page from history it no longer holds.
+func (w *Web) renderList(rw http.ResponseWriter, r *http.Request, status int, results, page templ.Component) {
+	rw.Header().Add("Vary", "HX-Request")
+	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-History-Restore-Request") != "true" {
+		w.render(rw, r, status, results)
+		return
+	}
+	w.render(rw, r, status, page)
+}
+
 func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.Header().Set("Cache-Control", "no-store")

@@ -195,16 +195,13 @@ func (w *Web) workOrderAction(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	r.Body = http.MaxBytesReader(rw, r.Body, 64<<10)
-	var err error
 	var out *wo.WorkOrder
-	if perr := r.ParseForm(); perr != nil {
-		err = fault.Errorf(fault.Invalid, "the form could not be read")
-	} else {
+	form, err := readForm(rw, r, 64<<10)
+	if err == nil {
 		c := callerOf(p)
 		var cur *wo.WorkOrder
 		if cur, err = w.WorkOrders.Get(ctx, c, id); err == nil {
-			f := &actionForm{v: r.PostForm, loc: w.zones().of(ctx, cur.ProviderID())}
+			f := &actionForm{v: form, loc: w.zones().of(ctx, cur.ProviderID())}
 			out, err = a.do(ctx, w.WorkOrders, c, id, f)
 		}
 	}

@@ -211,12 +211,7 @@ func (w *Web) workOrderList(rw http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status, v.Err = w.problem(ctx, err)
 	}
-	rw.Header().Add("Vary", "HX-Request")
-	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-History-Restore-Request") != "true" {
-		w.render(rw, r, status, woResults(v))
-		return
-	}
-	w.render(rw, r, status, woListPage(v))
+	w.renderList(rw, r, status, woResults(v), woListPage(v))
 }
 
 func (w *Web) loadList(ctx context.Context, p *auth.Principal, f wo.Filter, v *listView) error {
