@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/fieldhub/fieldhub/internal/app"
@@ -60,6 +61,66 @@ func TestDeviceCustodyFromScans(t *testing.T) {
 				detail["to"] != "in_transit_to_depot" || detail["job_id"] != jobID || detail["contractor"] != "Bob" {
 				b, _ := json.Marshal(line)
 				t.Fatalf("custody line: %s", b)
+			}
+		})
+	}
+}
+
+// TestDeviceFieldWork: a repair done in the field goes on the unit's
+// history — the job, its result and the parts used — once, by the
+// contractor who did it.
+func TestDeviceFieldWork(t *testing.T) {
+	for _, e := range dbtest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			var bobID string
+			w := startServerWith(t, e, setup{seed: func(a *app.App) { bobID = addContractor(t, a, "Bob", "75201", 50) }})
+			ops, bob := w.login(t, "ops@test.example"), w.login(t, "bob@c.example")
+			woID := newWorkOrder(t, w.world, "PO-FIELD-WORK")
+			var deviceID string
+			dbtest.Eventually(t, "the intake's device", func() bool {
+				if items := list(t, ops.do("GET", "/v1/devices?serial=GMP-88123", nil)); len(items) == 1 {
+					deviceID = items[0]["id"].(string)
+				}
+				return deviceID != ""
+			})
+
+			body := jobBody(false)
+			body["mode"], body["checklist_template"] = "direct", "none"
+			r := ops.do("POST", "/v1/work-orders/"+woID+"/jobs", body)
+			want(t, r, 201)
+			job := r.json(t)
+			jobID := job["id"].(string)
+			want(t, ops.do("POST", "/v1/jobs/"+jobID+"/assign", map[string]any{"contractor_id": bobID}), 200)
+			want(t, bob.do("POST", "/v1/jobs/"+jobID+"/en-route", map[string]any{}), 200)
+			want(t, bob.do("POST", "/v1/jobs/"+jobID+"/on-site", map[string]any{}), 200)
+			done := map[string]any{"result_code": "fixed_parts_replaced", "unit_condition": "good",
+				"parts_used": []map[string]any{{"sku": "LSR-7", "quantity": 1, "serial": "SN-991"}}}
+			want(t, bob.do("POST", "/v1/jobs/"+jobID+"/complete", done), 200)
+			want(t, bob.do("POST", "/v1/jobs/"+jobID+"/complete", done), 200) // a repeat adds nothing
+
+			var lines []map[string]any
+			dbtest.Eventually(t, "the field work on the unit's history", func() bool {
+				lines = nil
+				for _, h := range list(t, ops.do("GET", "/v1/devices/"+deviceID+"/history", nil)) {
+					if h["type"] == "field.work" {
+						lines = append(lines, h)
+					}
+				}
+				return len(lines) > 0
+			})
+			if len(lines) != 1 {
+				t.Fatalf("field work lines: %v", lines)
+			}
+			line := lines[0]
+			actor, _ := line["actor"].(map[string]any)
+			detail, _ := line["detail"].(map[string]any)
+			parts, _ := detail["parts_used"].([]any)
+			summary, _ := line["summary"].(string)
+			if actor["name"] != "Bob" || line["work_order_id"] != woID || detail["job_id"] != jobID || detail["result_code"] != "fixed_parts_replaced" ||
+				len(parts) != 1 || parts[0].(map[string]any)["sku"] != "LSR-7" || !strings.Contains(summary, "LSR-7 ×1") ||
+				!strings.Contains(summary, job["number"].(string)) {
+				b, _ := json.Marshal(line)
+				t.Fatalf("field work line: %s", b)
 			}
 		})
 	}

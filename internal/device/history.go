@@ -26,6 +26,7 @@ const (
 	HistCustodyDeliver = "custody.delivery"
 	HistCustodyInstall = "custody.install"
 	HistLot            = "lot.intake"
+	HistFieldWork      = "field.work"
 	HistLoanerAssigned = "loaner.assigned"
 	HistLoanerReturned = "loaner.returned"
 	HistLoanerInspect  = "loaner.inspected"

@@ -18,6 +18,7 @@ import (
 func (s *Service) Subscribe(bus *event.Bus) {
 	bus.Subscribe("device.intake", []string{"WorkOrder.Created"}, s.onWorkOrderCreated)
 	bus.Subscribe("device.custody", []string{"Job.SerialScanned"}, s.onSerialScanned)
+	bus.Subscribe("device.field_work", []string{"Job.Completed"}, s.onJobCompleted)
 }
 
 // intakePayload is the part of WorkOrder.Created the device master reads.

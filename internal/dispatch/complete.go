@@ -96,7 +96,7 @@ func (s *Service) completeTx(ctx context.Context, tx *db.Tx, c Caller, st *store
 	}
 	changes := []change{{"Job.Completed", map[string]any{"result_code": comp.ResultCode, "notes": comp.Notes, "on_time": comp.OnTime,
 		"parts_used": comp.PartsUsed, "parts_unused": comp.PartsUnused, "return_tracking": comp.ReturnTracking,
-		"unit_condition": comp.UnitCondition, "signature_artifact_id": comp.SignatureID}}}
+		"unit_condition": comp.UnitCondition, "signature_artifact_id": comp.SignatureID, "devices": st.Devices}}}
 	return changes, s.finishWorkOrderTx(ctx, tx, c, st.Job)
 }
 
