@@ -89,7 +89,8 @@ func TestDepotItemsArriveTogether(t *testing.T) {
 
 // TestDepotReceiptFindsIntakeDevice: a unit registered at intake without a
 // manufacturer, received at the depot with one, is the same device — one
-// record, one history — not a second registration.
+// record, one history — not a second registration; where both exist, the
+// one named as the receipt names it is the unit.
 func TestDepotReceiptFindsIntakeDevice(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
@@ -111,6 +112,21 @@ func TestDepotReceiptFindsIntakeDevice(t *testing.T) {
 			devs := list(t, w.depot.do("GET", "/v1/devices?serial=GMP-88123", nil))
 			if len(devs) != 1 || devs[0]["status"] != "in_depot" {
 				t.Fatalf("devices with the serial after the receipt: %v", devs)
+			}
+
+			// A serial registered both with and without its manufacturer:
+			// the receipt naming the manufacturer takes that unit.
+			ids := map[string]string{}
+			for _, m := range []string{"", "Candela"} {
+				r := w.depot.do("POST", "/v1/devices", map[string]any{"serial": "GMP-TWICE", "model": "GentleMax Pro", "manufacturer": m,
+					"owner": map[string]any{"kind": "company"}})
+				want(t, r, 201)
+				ids[m] = r.json(t)["id"].(string)
+			}
+			r = w.depot.do("POST", "/v1/depot/receipts", receipt(woID, "GMP-TWICE", nil))
+			want(t, r, 201)
+			if got := asTicket(t, r).DeviceID; got != ids["Candela"] {
+				t.Fatalf("the receipt took device %s, want the one registered as Candela's (%s)", got, ids["Candela"])
 			}
 		})
 	}

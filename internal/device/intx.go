@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/fieldhub/fieldhub/internal/db"
@@ -264,8 +265,10 @@ func (s *Service) BySerialTx(ctx context.Context, tx *db.Tx, manufacturer, model
 // FindSerialTx finds the one device with serial, narrowed by model and
 // manufacturer when they are given (non-empty). A device registered without
 // a manufacturer matches any: the same unit often arrives named more fully
-// than it was first registered. None is not found; several is a conflict
-// listing them, for the caller to name the model.
+// than it was first registered; when the serial is registered both with and
+// without the manufacturer named, the one with it is the unit. None is not
+// found; several is a conflict listing them, for the caller to name the
+// model.
 func (s *Service) FindSerialTx(ctx context.Context, tx *db.Tx, manufacturer, model, serial string) (*Device, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT `+columns+from+` WHERE d.serial = $1
 		AND ($2 = '' OR lower(d.model) = lower($2)) AND ($3 = '' OR d.manufacturer = '' OR lower(d.manufacturer) = lower($3))
@@ -274,6 +277,16 @@ func (s *Service) FindSerialTx(ctx context.Context, tx *db.Tx, manufacturer, mod
 	found, err := db.Collect(rows, err, func(r *sql.Rows) (*Device, error) { return scan(r, now) })
 	if err != nil {
 		return nil, err
+	}
+	if len(found) > 1 && strings.TrimSpace(manufacturer) != "" {
+		// The unit registered under the manufacturer named wins over one
+		// registered without any.
+		exact := slices.DeleteFunc(slices.Clone(found), func(d *Device) bool {
+			return !strings.EqualFold(d.Manufacturer, strings.TrimSpace(manufacturer))
+		})
+		if len(exact) == 1 {
+			found = exact
+		}
 	}
 	switch len(found) {
 	case 0:

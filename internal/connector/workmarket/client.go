@@ -224,6 +224,10 @@ func decode(method, path string, status int, raw []byte, out any) error {
 		return &fault.Error{Code: fault.Unavailable, Message: msg}
 	case status == http.StatusUnauthorized:
 		return authFailure{&fault.Error{Code: fault.Invalid, Message: msg + " (the access token was refused)"}}
+	case status == http.StatusNotFound || status == http.StatusForbidden:
+		// WorkMarket answers 403 for an assignment the account cannot see:
+		// one that does not exist or is not ours. Either way it has none.
+		return &fault.Error{Code: fault.NotFound, Message: msg}
 	default:
 		return &fault.Error{Code: fault.Invalid, Message: msg}
 	}

@@ -91,6 +91,8 @@
 // a no-op.
 //
 // Errors: a network failure, 429 or 5xx is fault.Unavailable (retry later);
-// any other 4xx is permanent, fault.Invalid with WorkMarket's messages.
+// 403 and 404 are fault.NotFound (WorkMarket answers 403 for an assignment
+// the account cannot see, so cancelling one is done already); any other
+// 4xx is permanent, fault.Invalid with WorkMarket's messages.
 // Tokens and secrets are never logged or put in errors.
 package workmarket

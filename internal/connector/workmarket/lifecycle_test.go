@@ -3,6 +3,7 @@ package workmarket_test
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,9 +140,14 @@ func TestPollIncomplete(t *testing.T) {
 	}
 }
 
-func TestPollUnknownAssignment(t *testing.T) {
+// TestUnknownAssignment: WorkMarket's 403 for an assignment the account
+// cannot see reads as not found, so that cancelling one counts as done.
+func TestUnknownAssignment(t *testing.T) {
 	_, c := setup(t, wmfake.Options{})
-	if _, err := c.Poll(context.Background(), "999"); !fault.Is(err, fault.Invalid) {
-		t.Fatalf("err = %v, want invalid", err)
+	if _, err := c.Poll(context.Background(), "999"); !fault.Is(err, fault.NotFound) {
+		t.Fatalf("poll: err = %v, want not found", err)
+	}
+	if err := c.Cancel(context.Background(), "999", "withdrawn"); !fault.Is(err, fault.NotFound) || !strings.Contains(err.Error(), "403") {
+		t.Fatalf("cancel: err = %v, want not found from WorkMarket's 403", err)
 	}
 }
