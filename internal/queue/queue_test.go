@@ -258,6 +258,9 @@ func TestPermanentFailure(t *testing.T) {
 			dead, err = q.ListDead(ctx, 0, 0)
 			return err == nil && len(dead) == 1
 		})
+		if got := gaugeValues(t, q); got["cancelled"] != 1 || got["dead letters"] != 1 {
+			t.Fatalf("a refused job in the metrics: %v", got)
+		}
 		d := dead[0]
 		if d.ID != refused || d.Attempts != 1 || w.refusals.Load() != 1 || d.FinalizedAt == nil ||
 			!strings.Contains(d.LastError, "outside system said no (job 1)") {
@@ -329,7 +332,7 @@ func TestDeadLetters(t *testing.T) {
 			t.Fatalf("stats = %v", st)
 		}
 
-		if got := gaugeValues(t, q); got["discarded"] != 3 || got["completed"] != 1 || got["available"] != 0 {
+		if got := gaugeValues(t, q); got["discarded"] != 3 || got["completed"] != 1 || got["available"] != 0 || got["dead letters"] != 3 {
 			t.Fatalf("fieldhub_jobs = %v", got)
 		}
 
@@ -367,17 +370,24 @@ func gaugeValues(t *testing.T, q *queue.Queue) map[string]float64 {
 		t.Fatal(err)
 	}
 	out := map[string]float64{}
+	dead := -1.0
 	for _, f := range families {
-		if f.GetName() != "fieldhub_jobs" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			out[m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
+		switch f.GetName() {
+		case "fieldhub_jobs":
+			for _, m := range f.GetMetric() {
+				out[m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
+			}
+		case "fieldhub_dead_jobs":
+			dead = f.GetMetric()[0].GetGauge().GetValue()
 		}
 	}
 	if len(out) != len(rivertype.JobStates()) {
 		t.Fatalf("fieldhub_jobs has %d states: %v", len(out), out)
 	}
+	if dead < 0 {
+		t.Fatal("no fieldhub_dead_jobs gauge")
+	}
+	out["dead letters"] = dead
 	return out
 }
 
