@@ -65,7 +65,13 @@ func (s *Service) Nearest(ctx context.Context, site geo.Point, on time.Time, n i
 		}
 	}
 	slices.SortFunc(found, func(a, b spot) int { return cmp.Or(cmp.Compare(a.miles, b.miles), strings.Compare(a.id, b.id)) })
-	found = found[:min(n, len(found))]
+	// Those at the same distance as the last one kept are loaded too: ties
+	// are settled by name, which only the full rows carry.
+	keep := min(n, len(found))
+	for keep > 0 && keep < len(found) && found[keep].miles == found[keep-1].miles {
+		keep++
+	}
+	found = found[:keep]
 	if len(found) == 0 {
 		return nil, nil
 	}
@@ -94,5 +100,5 @@ func (s *Service) Nearest(ctx context.Context, site geo.Point, on time.Time, n i
 	slices.SortStableFunc(out, func(a, b Nearby) int {
 		return cmp.Or(cmp.Compare(a.Miles, b.Miles), strings.Compare(a.Contractor.Name, b.Contractor.Name))
 	})
-	return out, nil
+	return out[:min(n, len(out))], nil
 }

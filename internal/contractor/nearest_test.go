@@ -65,6 +65,10 @@ func TestNearest(t *testing.T) {
 		if got, want := nearest(2), []string{"Abe at the site", "Zed at the site"}; !slices.Equal(got, want) {
 			t.Errorf("two nearest: %v, want %v", got, want)
 		}
+		// Zed was registered first: a tie at the cut is settled by name.
+		if got, want := nearest(1), []string{"Abe at the site"}; !slices.Equal(got, want) {
+			t.Errorf("the nearest: %v, want %v", got, want)
+		}
 		if got, want := nearest(3), []string{"Abe at the site", "Zed at the site", "Fort Worth"}; !slices.Equal(got, want) {
 			t.Errorf("three nearest: %v, want %v", got, want)
 		}
