@@ -323,11 +323,17 @@ func awardAndKill(t *testing.T, p *proc, ops *apiClient, jobs []*crashJob) map[s
 		err    error
 	}
 	results := make([]result, len(jobs))
+	// The process dies as soon as the k-th award is answered, k drawn
+	// from the first half: the others are then still in flight, some
+	// committed and unanswered, some not yet begun. (Waiting a while after
+	// the first answer instead lets SQLite, with its one writer, finish all
+	// twenty before the kill.)
+	k := 1 + rand.N(len(jobs)/2)
 	var (
-		wg       sync.WaitGroup
-		once     sync.Once
-		fire     = make(chan struct{})
-		answered = make(chan struct{})
+		wg      sync.WaitGroup
+		fire    = make(chan struct{})
+		answers = make(chan struct{}, len(jobs))
+		enough  = make(chan struct{})
 	)
 	for i, j := range jobs {
 		wg.Go(func() {
@@ -335,20 +341,26 @@ func awardAndKill(t *testing.T, p *proc, ops *apiClient, jobs []*crashJob) map[s
 			status, body, err := ops.call("POST", "/v1/jobs/"+j.id+"/award", map[string]string{"bid_id": j.pick})
 			results[i] = result{status, body, err}
 			if err == nil {
-				once.Do(func() { close(answered) })
+				answers <- struct{}{}
 			}
 		})
 	}
+	go func() {
+		for range k {
+			<-answers // closed after the kill: then it stops waiting
+		}
+		close(enough)
+	}()
 	close(fire)
 	select {
-	case <-answered:
-		time.Sleep(rand.N(100 * time.Millisecond)) // let a few more commit, or not
-	case <-time.After(30 * time.Second): // nothing answers: kill it all the same
+	case <-enough:
+	case <-time.After(30 * time.Second): // too few answer: kill it all the same
 	}
 	if err := p.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	wg.Wait()
+	close(answers)
 	_ = p.cmd.Wait() // "signal: killed"
 	ok := map[string]bool{}
 	for i, r := range results {
