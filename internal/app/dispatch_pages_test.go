@@ -37,7 +37,7 @@ func TestDispatchPages(t *testing.T) {
 				r := viewer.page("/work-orders/" + woID)
 				want(t, r, http.StatusOK)
 				wantBody(t, r, `data-testid="jobs"`, `href="`+jobPath+`"`, number, "Repair", "Marketplace", "Posted",
-					"2026-12-01 15:00–18:00 UTC")
+					"2026-12-01 15:00–18:00 UTC", "Job: posted", "Bid: placed")
 			})
 
 			t.Run("a viewer reads the ranking but may not award", func(t *testing.T) {

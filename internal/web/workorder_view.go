@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/event"
@@ -203,11 +204,38 @@ var eventNames = map[string]string{
 	"WorkOrder.Updated":            "Details updated",
 }
 
-func newTimelineRow(e event.Event, loc *time.Location) timelineRow {
-	r := timelineRow{What: eventNames[e.Type], Who: actorName(e.Actor), At: fmtTime(e.At, loc)}
-	if r.What == "" {
-		r.What = words(strings.TrimPrefix(e.Type, "WorkOrder."))
+// eventName says an event type in words: the work order's own by the
+// table, the others' as area and change ("Job.NoBids" → "Job: no bids",
+// "Depot.StageCompleted" → "Depot: stage completed").
+func eventName(typ string) string {
+	if n, ok := eventNames[typ]; ok {
+		return n
 	}
+	area, change, ok := strings.Cut(typ, ".")
+	if !ok {
+		return words(typ)
+	}
+	if area == "WorkOrder" {
+		return words(strings.ToLower(spaced(change)))
+	}
+	return area + ": " + strings.ToLower(spaced(change))
+}
+
+// spaced puts a space before each capital after the first: "NoBids" →
+// "No Bids".
+func spaced(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && unicode.IsUpper(r) {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func newTimelineRow(e event.Event, loc *time.Location) timelineRow {
+	r := timelineRow{What: eventName(e.Type), Who: actorName(e.Actor), At: fmtTime(e.At, loc)}
 	var d eventDetail
 	_ = json.Unmarshal(e.Payload, &d) // an event that does not fit shows without details
 	add := func(ok bool, format string, args ...any) {
