@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http/httptest"
@@ -31,6 +30,24 @@ func (quickRetry) NextRetry(job *rivertype.JobRow) time.Time {
 // event's job is retried, lands among the dead letters an admin lists
 // through the API, and once the receiver is back the admin replays it and
 // it is delivered exactly once.
+// deadJob is a dead letter as GET /v1/admin/dead-jobs lists it.
+type deadJob struct {
+	ID        int64  `json:"id"`
+	Kind      string `json:"kind"`
+	Attempts  int    `json:"attempts"`
+	LastError string `json:"last_error"`
+}
+
+// deadJobs lists the dead letters through the API, as an admin.
+func deadJobs(t *testing.T, admin *client) []deadJob {
+	t.Helper()
+	r := admin.do("GET", "/v1/admin/dead-jobs", nil)
+	want(t, r, 200)
+	return decode[struct {
+		Items []deadJob `json:"items"`
+	}](t, r).Items
+}
+
 func TestDeadLetterReplay(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
@@ -69,21 +86,12 @@ func TestDeadLetterReplay(t *testing.T) {
 			want(t, admin.signIn("admin@test.example", "correct horse battery staple"), 303)
 			want(t, admin.do("POST", "/v1/providers", map[string]any{"code": "ACME", "name": "Acme"}), 201)
 
-			var dead struct {
-				Items []struct {
-					ID        int64  `json:"id"`
-					Kind      string `json:"kind"`
-					Attempts  int    `json:"attempts"`
-					LastError string `json:"last_error"`
-				} `json:"items"`
-			}
+			var dead []deadJob
 			dbtest.Eventually(t, "the failing delivery to be dead-lettered", func() bool {
-				r := admin.do("GET", "/v1/admin/dead-jobs", nil)
-				want(t, r, 200)
-				_ = json.Unmarshal(r.body, &dead)
-				return len(dead.Items) == 1
+				dead = deadJobs(t, admin)
+				return len(dead) == 1
 			})
-			job := dead.Items[0]
+			job := dead[0]
 			if job.Kind != "event.deliver" || job.Attempts != 3 || !strings.Contains(job.LastError, "receiver down") {
 				t.Fatalf("dead job = %+v", job)
 			}
@@ -94,11 +102,7 @@ func TestDeadLetterReplay(t *testing.T) {
 			down.Store(false)
 			want(t, admin.do("POST", fmt.Sprintf("/v1/admin/dead-jobs/%d/retry", job.ID), nil), 202)
 			dbtest.Eventually(t, "the replayed delivery", func() bool { return delivered.Load() == 1 })
-			dbtest.Eventually(t, "the dead-letter list to empty", func() bool {
-				r := admin.do("GET", "/v1/admin/dead-jobs", nil)
-				_ = json.Unmarshal(r.body, &dead)
-				return len(dead.Items) == 0
-			})
+			dbtest.Eventually(t, "the dead-letter list to empty", func() bool { return len(deadJobs(t, admin)) == 0 })
 			// A completed job cannot be replayed again.
 			want(t, admin.do("POST", fmt.Sprintf("/v1/admin/dead-jobs/%d/retry", job.ID), nil), 409)
 			time.Sleep(100 * time.Millisecond)

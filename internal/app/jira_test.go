@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"slices"
@@ -126,28 +125,19 @@ func TestJiraRefusal(t *testing.T) {
 			want(t, r, 201)
 			tk := asTicket(t, r)
 
-			var dead struct {
-				Items []struct {
-					ID        int64  `json:"id"`
-					Attempts  int    `json:"attempts"`
-					LastError string `json:"last_error"`
-				} `json:"items"`
-			}
+			var dead []deadJob
 			dbtest.Eventually(t, "the refused sync to be a dead letter", func() bool {
-				r := admin.do("GET", "/v1/admin/dead-jobs", nil)
-				want(t, r, 200)
-				dead.Items = nil
-				_ = json.Unmarshal(r.body, &dead)
-				return len(dead.Items) == 1
+				dead = deadJobs(t, admin)
+				return len(dead) == 1
 			})
-			if d := dead.Items[0]; d.Attempts != 1 || !strings.Contains(d.LastError, "401") {
+			if d := dead[0]; d.Attempts != 1 || !strings.Contains(d.LastError, "401") {
 				t.Fatalf("dead letter = %+v; want one attempt ending in Jira's 401", d)
 			}
 			if key := w.ticket(t, tk.ID).IssueKey; key != "" {
 				t.Fatalf("the ticket is linked to %s although Jira refused", key)
 			}
 
-			want(t, admin.do("POST", fmt.Sprintf("/v1/admin/dead-jobs/%d/retry", dead.Items[0].ID), nil), 202)
+			want(t, admin.do("POST", fmt.Sprintf("/v1/admin/dead-jobs/%d/retry", dead[0].ID), nil), 202)
 			var key string
 			dbtest.Eventually(t, "the replay to create the issue", func() bool {
 				key = w.ticket(t, tk.ID).IssueKey

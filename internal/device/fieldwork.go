@@ -7,31 +7,22 @@ import (
 	"strings"
 
 	"github.com/fieldhub/fieldhub/internal/db"
+	"github.com/fieldhub/fieldhub/internal/dispatch"
 	"github.com/fieldhub/fieldhub/internal/event"
 	"github.com/fieldhub/fieldhub/internal/fault"
 )
 
-// jobCompleted is what the device history reads of a Job.Completed event.
+// jobCompleted is what the device history reads of dispatch's Job.Completed
+// event.
 type jobCompleted struct {
-	JobID         string    `json:"job_id"`
-	JobNumber     string    `json:"job_number"`
-	Kind          string    `json:"kind"`
-	ResultCode    string    `json:"result_code"`
-	UnitCondition string    `json:"unit_condition"`
-	PartsUsed     []partUse `json:"parts_used"`
-	PartsUnused   []partUse `json:"parts_unused"`
-	Devices       []jobUnit `json:"devices"`
-}
-
-type partUse struct {
-	SKU      string `json:"sku"`
-	Quantity int    `json:"quantity"`
-	Serial   string `json:"serial,omitempty"`
-}
-
-type jobUnit struct {
-	Model  string `json:"model"`
-	Serial string `json:"serial"`
+	JobID         string               `json:"job_id"`
+	JobNumber     string               `json:"job_number"`
+	Kind          string               `json:"kind"`
+	ResultCode    string               `json:"result_code"`
+	UnitCondition string               `json:"unit_condition"`
+	PartsUsed     []dispatch.PartUse   `json:"parts_used"`
+	PartsUnused   []dispatch.PartUse   `json:"parts_unused"`
+	Devices       []dispatch.JobDevice `json:"devices"`
 }
 
 // onJobCompleted puts field work on the history of each unit the job was
@@ -96,9 +87,9 @@ func (p jobCompleted) summary(by event.Actor) string {
 }
 
 // orNone keeps an empty list a list in the stored detail.
-func orNone(ps []partUse) []partUse {
+func orNone(ps []dispatch.PartUse) []dispatch.PartUse {
 	if ps == nil {
-		return []partUse{}
+		return []dispatch.PartUse{}
 	}
 	return ps
 }
