@@ -151,6 +151,13 @@ func (s *Service) pollOne(ctx, pctx context.Context, x pollRef) error {
 	if err != nil && pctx.Err() != nil {
 		return errPollCut
 	}
+	if fault.Is(err, fault.NotFound) {
+		// The platform no longer has the posting (voided or deleted there
+		// without a webhook): it is taken as cancelled on the platform, so
+		// the job follows its rule's fallback instead of waiting on nothing.
+		u, err = PlatformUpdate{ExternalID: x.ext, State: PlatformCancelled, EventID: "poll:" + x.ext + ":gone",
+			Reason: "the platform no longer has this posting"}, nil
+	}
 	if err != nil {
 		return fmt.Errorf("poll %s job %s: %w", x.platform, x.ext, err)
 	}
