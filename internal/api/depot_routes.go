@@ -16,8 +16,8 @@ import (
 // work; other staff read; providers and contractors do not see the depot at
 // all (not found, so nothing can be probed). Admins pass every check.
 var (
-	depotRead  = []auth.Role{auth.RoleDepot, auth.RoleOps, auth.RoleCSR, auth.RoleViewer, auth.RoleFinance}
-	depotWrite = []auth.Role{auth.RoleDepot}
+	depotRead  = depot.ReadRoles
+	depotWrite = depot.WorkRoles
 )
 
 // depotAccess returns the acting staff member when they hold one of roles.

@@ -97,7 +97,7 @@ func (a *App) Handler(sc ServeConfig) http.Handler {
 	v1 := api.New(api.Deps{Store: a.Store, Auth: a.Auth, Providers: a.Providers, WorkOrders: a.WorkOrders, Queue: a.Queue,
 		Webhooks: a.Webhooks, Contractors: a.Contractors, Dispatch: a.Dispatch, Devices: a.Devices, Depot: a.Depot, Sessions: sessions, Logger: a.Log, Version: Version,
 		Artifacts: a.artifacts()})
-	pages := web.New(web.Deps{Auth: a.Auth, Providers: a.Providers, WorkOrders: a.WorkOrders, Dispatch: a.Dispatch, Contractors: a.Contractors, Depot: a.Depot, Sessions: sessions, OpenAPI: v1.OpenAPI(), Logger: a.Log})
+	pages := web.New(web.Deps{Auth: a.Auth, Providers: a.Providers, WorkOrders: a.WorkOrders, Dispatch: a.Dispatch, Contractors: a.Contractors, Devices: a.Devices, Depot: a.Depot, Sessions: sessions, OpenAPI: v1.OpenAPI(), Logger: a.Log})
 
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", v1.Handler(metrics))

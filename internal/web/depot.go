@@ -11,7 +11,7 @@ import (
 
 // depotRead are the staff who read the depot board, as the API has it:
 // the depot's own technicians and the staff who read work orders.
-var depotRead = []auth.Role{auth.RoleDepot, auth.RoleOps, auth.RoleCSR, auth.RoleViewer, auth.RoleFinance}
+var depotRead = depot.ReadRoles
 
 // boardView is the depot board as the page shows it.
 type boardView struct {

@@ -1,6 +1,7 @@
 // Package web serves fieldhub's server-rendered pages: sign-in, the staff
 // console (work order triage and lifecycle actions, the job list, adding
-// jobs, bid awards and the other job actions, the depot board) and the API
+// jobs, bid awards and the other job actions, the depot board, depot
+// tickets and their stage work, devices and their history) and the API
 // reference.
 // Pages are templ components; htmx is vendored and embedded, so nothing is
 // fetched from the internet.
@@ -20,6 +21,7 @@ import (
 	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/contractor"
 	"github.com/fieldhub/fieldhub/internal/depot"
+	"github.com/fieldhub/fieldhub/internal/device"
 	"github.com/fieldhub/fieldhub/internal/dispatch"
 	"github.com/fieldhub/fieldhub/internal/fault"
 	"github.com/fieldhub/fieldhub/internal/provider"
@@ -39,10 +41,12 @@ type Deps struct {
 	Providers  *provider.Service
 	WorkOrders *workorder.Service
 	// Dispatch shows jobs and bids and takes awards; Contractors names
-	// who holds or bids on a job; Depot draws the depot board.
+	// who holds or bids on a job; Depot draws the depot board and runs
+	// tickets' stage work; Devices shows a device and its history.
 	Dispatch    *dispatch.Service
 	Contractors *contractor.Service
 	Depot       *depot.Service
+	Devices     *device.Service
 	Sessions    *scs.SessionManager
 	OpenAPI     *huma.OpenAPI
 	Logger      *slog.Logger
@@ -71,6 +75,11 @@ func New(d Deps) *Web {
 	w.mux.HandleFunc("POST /jobs/{id}/award", w.jobAward)
 	w.mux.HandleFunc("POST /jobs/{id}/{action}", w.runJobAction)
 	w.mux.HandleFunc("GET /depot", w.depotBoard)
+	w.mux.HandleFunc("GET /depot/tickets/{id}", w.ticketDetail)
+	w.mux.HandleFunc("POST /depot/tickets/{id}/stages/{stage}/complete", w.completeStage)
+	w.mux.HandleFunc("POST /depot/tickets/{id}/items-received", w.itemsReceived)
+	w.mux.HandleFunc("GET /devices", w.deviceSearch)
+	w.mux.HandleFunc("GET /devices/{id}", w.deviceDetail)
 	w.mux.HandleFunc("GET /{$}", w.home)
 	return w
 }

@@ -205,20 +205,25 @@ var eventNames = map[string]string{
 }
 
 // eventName says an event type in words: the work order's own by the
-// table, the others' as area and change ("Job.NoBids" → "Job: no bids",
-// "Depot.StageCompleted" → "Depot: stage completed").
-func eventName(typ string) string {
-	if n, ok := eventNames[typ]; ok {
+// table, the others' as area and change ("Job.NoBids" → "Job: no bids").
+func eventName(typ string) string { return inWords(typ, eventNames, "WorkOrder") }
+
+// inWords says an event or history type in words: by names, else as area
+// and change ("Depot.StageCompleted" and "depot.stage_completed" both →
+// "Depot: stage completed"), the area left out when it is own.
+func inWords(typ string, names map[string]string, own string) string {
+	if n, ok := names[typ]; ok {
 		return n
 	}
 	area, change, ok := strings.Cut(typ, ".")
 	if !ok {
 		return words(typ)
 	}
-	if area == "WorkOrder" {
-		return words(strings.ToLower(spaced(change)))
+	change = strings.ToLower(strings.ReplaceAll(spaced(change), "_", " "))
+	if area == own {
+		return words(change)
 	}
-	return area + ": " + strings.ToLower(spaced(change))
+	return words(area) + ": " + change
 }
 
 // spaced puts a space before each capital after the first: "NoBids" →
