@@ -26,10 +26,6 @@ func (quickRetry) NextRetry(job *rivertype.JobRow) time.Time {
 	return time.Now().Add(time.Duration(5*job.Attempt*job.Attempt) * time.Millisecond)
 }
 
-// TestDeadLetterReplay follows a subscriber whose receiver is down: the
-// event's job is retried, lands among the dead letters an admin lists
-// through the API, and once the receiver is back the admin replays it and
-// it is delivered exactly once.
 // deadJob is a dead letter as GET /v1/admin/dead-jobs lists it.
 type deadJob struct {
 	ID        int64  `json:"id"`
@@ -48,6 +44,10 @@ func deadJobs(t *testing.T, admin *client) []deadJob {
 	}](t, r).Items
 }
 
+// TestDeadLetterReplay follows a subscriber whose receiver is down: the
+// event's job is retried, lands among the dead letters an admin lists
+// through the API, and once the receiver is back the admin replays it and
+// it is delivered exactly once.
 func TestDeadLetterReplay(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
@@ -72,7 +72,7 @@ func TestDeadLetterReplay(t *testing.T) {
 			}
 			defer a.Close()
 			if _, err := a.Auth.CreateUser(ctx, auth.NewUser{Kind: auth.KindStaff, Email: "admin@test.example", Name: "Admin",
-				Roles: []auth.Role{auth.RoleAdmin}, Password: "correct horse battery staple"}, auth.System); err != nil {
+				Roles: []auth.Role{auth.RoleAdmin}, Password: testPassword}, auth.System); err != nil {
 				t.Fatal(err)
 			}
 			srv := httptest.NewServer(a.Handler(app.ServeConfig{}))
@@ -83,7 +83,7 @@ func TestDeadLetterReplay(t *testing.T) {
 			defer a.Queue.Stop(ctx)
 
 			admin := newClient(t, srv.URL, "")
-			want(t, admin.signIn("admin@test.example", "correct horse battery staple"), 303)
+			want(t, admin.signIn("admin@test.example", testPassword), 303)
 			want(t, admin.do("POST", "/v1/providers", map[string]any{"code": "ACME", "name": "Acme"}), 201)
 
 			var dead []deadJob

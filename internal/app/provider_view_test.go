@@ -21,20 +21,11 @@ func TestProviderViewOfJobs(t *testing.T) {
 			fake.SetWebhook(w.base+"/v1/hooks/workmarket", wmHookSecret)
 			ops := w.login(t, "ops@test.example")
 			bob, cat := w.login(t, "bob@c.example"), w.login(t, "cat@c.example")
-			direct := func(woID, name string) string {
-				b := jobBody(false)
-				b["mode"] = "direct"
-				r := ops.do("POST", "/v1/work-orders/"+woID+"/jobs", b)
-				want(t, r, 201)
-				id := r.json(t)["id"].(string)
-				want(t, ops.do("POST", "/v1/jobs/"+id+"/assign", map[string]any{"contractor_id": w.contractors[name]}), 200)
-				return id
-			}
-
 			// Cat cannot finish; Bob scans the unit and completes with the
 			// customer's signature.
 			done := newWorkOrder(t, w.world, "PO-PRIVATE-1")
-			catJob, bobJob := direct(done, "Cat"), direct(done, "Bob")
+			jobs := multi{w: w, ops: ops, woID: done}
+			catJob, bobJob := jobs.direct(t, "Cat"), jobs.direct(t, "Bob")
 			want(t, cat.do("POST", "/v1/jobs/"+catJob+"/on-site", nil), 200)
 			want(t, cat.do("POST", "/v1/jobs/"+catJob+"/incomplete", map[string]any{"reason": "access_denied", "next_step": "escalate",
 				"notes": "Gate code 4471 did not work"}), 200)
@@ -146,15 +137,12 @@ func TestProviderViewOfDepot(t *testing.T) {
 			private := []string{key, "Dana Depot", "Chassis cracked", "532 nm module"}
 			r = newClient(t, w.base, w.acmeKey).do("GET", "/v1/work-orders/"+woID+"/timeline", nil)
 			want(t, r, 200)
-			var page struct {
+			page := decode[struct {
 				Items []struct {
 					Type   string          `json:"type"`
 					Detail json.RawMessage `json:"detail"`
 				} `json:"items"`
-			}
-			if err := json.Unmarshal(r.body, &page); err != nil {
-				t.Fatal(err)
-			}
+			}](t, r)
 			types := map[string]bool{}
 			for _, it := range page.Items {
 				types[it.Type] = true

@@ -1,6 +1,7 @@
 package contractor
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"slices"
@@ -179,13 +180,7 @@ func (c Criteria) matches(near, extra []*Contractor) []Match {
 		consider(k, false)
 	}
 	slices.SortFunc(out, func(a, b Match) int {
-		if a.DistanceMiles != b.DistanceMiles {
-			if a.DistanceMiles < b.DistanceMiles {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.ContractorID, b.ContractorID)
+		return cmp.Or(cmp.Compare(a.DistanceMiles, b.DistanceMiles), strings.Compare(a.ContractorID, b.ContractorID))
 	})
 	if c.Limit > 0 && len(out) > c.Limit {
 		out = out[:c.Limit]

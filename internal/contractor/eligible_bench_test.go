@@ -26,9 +26,7 @@ const benchContractors = 50_000
 func BenchmarkEligible(b *testing.B) {
 	for _, e := range dbtest.Engines() {
 		b.Run(string(e), func(b *testing.B) {
-			store := dbtest.Open(b, e, nil)
-			svc := New(store, event.NewBus(queue.New(store, queue.Config{})))
-			seedBench(b, store)
+			store, svc := benchWorld(b, e)
 			ctx := context.Background()
 			c := Criteria{SiteZIP: "75231", RadiusMiles: 50, Trade: "field_tech", Skills: []string{"laser"}, On: time.Now()}
 			want, err := svc.Eligible(ctx, store.Read, c)
@@ -55,6 +53,15 @@ func BenchmarkEligible(b *testing.B) {
 			b.ReportMetric(float64(len(want)), "matches")
 		})
 	}
+}
+
+// benchWorld is a contractor service over a store of engine e holding
+// benchContractors contractors (seedBench).
+func benchWorld(b *testing.B, e db.Engine) (*db.DB, *Service) {
+	b.Helper()
+	store := dbtest.Open(b, e, nil)
+	seedBench(b, store)
+	return store, New(store, event.NewBus(queue.New(store, queue.Config{})))
 }
 
 // seedBench inserts benchContractors active contractors, each at a random
@@ -97,10 +104,17 @@ func naiveEligible(b *testing.B, store *db.DB, c Criteria) []Match {
 	if err := c.normalize(store.Now()); err != nil {
 		b.Fatal(err)
 	}
+	return c.matches(allActive(b, store), nil)
+}
+
+// allActive reads every active contractor whole: what the baselines start
+// from.
+func allActive(b *testing.B, store *db.DB) []*Contractor {
+	b.Helper()
 	rows, err := store.Read.Query(`SELECT `+columns+` FROM contractors WHERE status = $1`, string(Active))
 	all, err := db.Collect(rows, err, func(r *sql.Rows) (*Contractor, error) { return scan(r) })
 	if err != nil {
 		b.Fatal(err)
 	}
-	return c.matches(all, nil)
+	return all
 }

@@ -103,15 +103,15 @@ func (s *Service) attachHolds(ctx context.Context, cs []*Contractor) error {
 		return nil
 	}
 	byID := make(map[string]*Contractor, len(cs))
-	marks := make([]string, len(cs))
-	args := []any{db.T(s.store.Now())}
+	ids := make([]any, len(cs))
 	for i, c := range cs {
-		byID[c.ID] = c
-		args = append(args, c.ID)
-		marks[i] = "$" + strconv.Itoa(i+2)
+		byID[c.ID], ids[i] = c, c.ID
 	}
+	var w db.Where
+	w.Add("ends_at > ?", db.T(s.store.Now()))
+	w.In("contractor_id", ids...)
 	rows, err := s.store.Read.QueryContext(ctx, `SELECT contractor_id, `+holdColumns+`
-		FROM contractor_holds WHERE ends_at > $1 AND contractor_id IN (`+strings.Join(marks, ", ")+`) ORDER BY starts_at, id`, args...)
+		FROM contractor_holds`+w.SQL()+` ORDER BY starts_at, id`, w.Args...)
 	if err != nil {
 		return db.Translate(err)
 	}

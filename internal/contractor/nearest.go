@@ -76,12 +76,11 @@ func (s *Service) Nearest(ctx context.Context, site geo.Point, on time.Time, n i
 		return nil, nil
 	}
 	ids := make([]any, len(found))
-	marks := make([]string, len(found))
 	for i, sp := range found {
-		ids[i], marks[i] = sp.id, "?"
+		ids[i] = sp.id
 	}
 	var w db.Where
-	w.Add("id IN ("+strings.Join(marks, ", ")+")", ids...)
+	w.In("id", ids...)
 	cs, err := candidates(ctx, s.store.Read, w)
 	if err != nil {
 		return nil, err

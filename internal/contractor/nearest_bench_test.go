@@ -1,18 +1,14 @@
 package contractor
 
 import (
-	"cmp"
 	"context"
-	"database/sql"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/db/dbtest"
-	"github.com/fieldhub/fieldhub/internal/event"
 	"github.com/fieldhub/fieldhub/internal/geo"
-	"github.com/fieldhub/fieldhub/internal/queue"
 )
 
 // BenchmarkNearest finds the 50 contractors nearest a Dallas site among
@@ -22,9 +18,7 @@ import (
 func BenchmarkNearest(b *testing.B) {
 	for _, e := range dbtest.Engines() {
 		b.Run(string(e), func(b *testing.B) {
-			store := dbtest.Open(b, e, nil)
-			svc := New(store, event.NewBus(queue.New(store, queue.Config{})))
-			seedBench(b, store)
+			store, svc := benchWorld(b, e)
 			ctx := context.Background()
 			site, err := geo.Lookup("75231")
 			if err != nil {
@@ -61,15 +55,11 @@ func BenchmarkNearest(b *testing.B) {
 // distance in Go; it returns the n smallest distances.
 func naiveNearest(b *testing.B, store *db.DB, site geo.Point, n int) []float64 {
 	b.Helper()
-	rows, err := store.Read.Query(`SELECT `+columns+` FROM contractors WHERE status = $1`, string(Active))
-	all, err := db.Collect(rows, err, func(r *sql.Rows) (*Contractor, error) { return scan(r) })
-	if err != nil {
-		b.Fatal(err)
-	}
+	all := allActive(b, store)
 	miles := make([]float64, len(all))
 	for i, c := range all {
 		miles[i] = geo.Miles(site, c.ServiceArea.Home)
 	}
-	slices.SortFunc(miles, func(a, b float64) int { return cmp.Compare(a, b) })
+	slices.Sort(miles)
 	return miles[:min(n, len(miles))]
 }

@@ -95,11 +95,8 @@ func (s *Service) LockTx(ctx context.Context, tx *db.Tx, id string) (*Contractor
 	return load(ctx, tx, id, tx.ForUpdate(), tx.Now)
 }
 
-// Active reports whether c may take new work at on: nil when active and
-// not on hold, else a conflict saying why.
-func (s *Service) Active(c *Contractor, on time.Time) error { return c.Available(on) }
-
-// Available reports whether the contractor may take new work at on.
+// Available reports whether the contractor may take new work at on: nil
+// when active and not on hold, else a conflict saying why.
 func (c *Contractor) Available(on time.Time) error {
 	if c.Status != Active {
 		return &fault.Error{Code: fault.Conflict, Message: fmt.Sprintf("contractor %s is %s, not active", c.Name, c.Status),

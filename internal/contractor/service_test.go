@@ -70,7 +70,7 @@ func TestProfileLifecycle(t *testing.T) {
 			if !errors.As(err, &fe) || fe.Code != fault.Conflict || !slices.Equal(fe.Detail["allowed"].([]string), []string{"active"}) {
 				t.Fatalf("suspending an applicant: %v", err)
 			}
-			if err := f.svc.Active(c, time.Now()); !fault.Is(err, fault.Conflict) {
+			if err := c.Available(time.Now()); !fault.Is(err, fault.Conflict) {
 				t.Errorf("an applicant may take work: %v", err)
 			}
 			for _, step := range []func() (*contractor.Contractor, error){
@@ -85,7 +85,7 @@ func TestProfileLifecycle(t *testing.T) {
 			if _, err := f.svc.Activate(ctx, staff, c.ID, ""); !fault.Is(err, fault.Conflict) {
 				t.Errorf("activating an active contractor: %v", err)
 			}
-			if err := f.svc.Active(c, time.Now()); err != nil {
+			if err := c.Available(time.Now()); err != nil {
 				t.Errorf("an active contractor may not take work: %v", err)
 			}
 		})
@@ -125,10 +125,10 @@ func TestProfileLifecycle(t *testing.T) {
 			if len(got.Holds) != 1 || !got.Holds[0].From.Equal(from) {
 				t.Fatalf("holds %+v", got.Holds)
 			}
-			if err := f.svc.Active(got, from.Add(time.Hour)); !fault.Is(err, fault.Conflict) {
+			if err := got.Available(from.Add(time.Hour)); !fault.Is(err, fault.Conflict) {
 				t.Errorf("on hold but may take work: %v", err)
 			}
-			if err := f.svc.Active(got, to); err != nil {
+			if err := got.Available(to); err != nil {
 				t.Errorf("the hold ends at to, yet: %v", err)
 			}
 			evs, _ := f.bus.ForSubject(ctx, store.Read, contractor.SubjectType, c.ID)

@@ -31,3 +31,9 @@ func (w *Where) SQL() string {
 	}
 	return " WHERE " + strings.Join(w.clauses, " AND ")
 }
+
+// In appends "col IN (?, ?, ...)" over values. Callers pass at least one
+// value: an empty IN list is not SQL.
+func (w *Where) In(col string, values ...any) {
+	w.Add(col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", ")+")", values...)
+}

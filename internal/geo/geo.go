@@ -117,16 +117,22 @@ func Lookup(zip string) (Point, error) {
 	if !ok {
 		return Point{}, fault.Errorf(fault.Invalid, "%q is not a US ZIP code (5 digits or ZIP+4)", zip)
 	}
-	n := int32(0)
-	for i := 0; i < 5; i++ {
-		n = n*10 + int32(z[i]-'0')
-	}
-	t := table()
-	i := sort.Search(len(t.zips), func(i int) bool { return t.zips[i] >= n })
+	t, n, i := search(z)
 	if i == len(t.zips) || t.zips[i] != n {
 		return Point{}, fault.Errorf(fault.Invalid, "unknown US ZIP code %q: no Census ZCTA has it (PO-box-only ZIPs have no area)", z)
 	}
 	return t.pts[i], nil
+}
+
+// search finds a normalized 5-digit ZIP z in the table: n is z as a number
+// and i the index of the first ZIP at or above it (len when none is).
+func search(z string) (t centroids, n int32, i int) {
+	for k := 0; k < 5; k++ {
+		n = n*10 + int32(z[k]-'0')
+	}
+	t = table()
+	i = sort.Search(len(t.zips), func(i int) bool { return t.zips[i] >= n })
+	return t, n, i
 }
 
 // Locate places a job site: the ZIP's own centroid when the Census has one,
@@ -141,15 +147,10 @@ func Locate(zip string) (p Point, used string, err error) {
 	if !ok {
 		return Point{}, "", fault.Errorf(fault.Invalid, "%q is not a US ZIP code (5 digits or ZIP+4)", zip)
 	}
-	if p, err := Lookup(z); err == nil {
-		return p, z, nil
+	t, n, i := search(z)
+	if i < len(t.zips) && t.zips[i] == n {
+		return t.pts[i], z, nil
 	}
-	n := int32(0)
-	for i := 0; i < 5; i++ {
-		n = n*10 + int32(z[i]-'0')
-	}
-	t := table()
-	i := sort.Search(len(t.zips), func(i int) bool { return t.zips[i] >= n })
 	best := -1
 	for _, j := range []int{i - 1, i} {
 		if j < 0 || j >= len(t.zips) || t.zips[j]/100 != n/100 {

@@ -47,12 +47,11 @@ func (f Filter) where(c Caller, now time.Time, withStatus bool) db.Where {
 		w.Add("external_id = ?", f.ExternalID)
 	}
 	if withStatus && len(f.Statuses) > 0 {
-		marks := make([]string, len(f.Statuses))
 		args := make([]any, len(f.Statuses))
 		for i, s := range f.Statuses {
-			marks[i], args[i] = "?", string(s)
+			args[i] = string(s)
 		}
-		w.Add("status IN ("+strings.Join(marks, ", ")+")", args...)
+		w.In("status", args...)
 	}
 	if f.ServiceType != "" {
 		w.Add("service_type = ?", f.ServiceType)
