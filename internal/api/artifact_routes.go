@@ -3,9 +3,11 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -95,18 +97,26 @@ func limitBodies(next http.Handler) http.Handler {
 	})
 }
 
-const uploadDesc = "Send the file as the request body with its Content-Type (`curl --data-binary @photo.jpg -H 'Content-Type: image/jpeg'`), " +
+// uploadDesc documents the upload, with the table of each kind's types and
+// limit read from the rules Receive enforces, so the two cannot disagree.
+var uploadDesc = "Send the file as the request body with its Content-Type (`curl --data-binary @photo.jpg -H 'Content-Type: image/jpeg'`), " +
 	"or as the part named `file` of a multipart/form-data body. The type is checked against the content itself.\n\n" +
-	"| kind | types | limit |\n|---|---|---|\n" +
-	"| photo | image/jpeg, image/png, image/heic, image/heif, image/webp | 15 MiB |\n" +
-	"| video | video/mp4, video/quicktime | 200 MiB |\n" +
-	"| document | application/pdf, image/jpeg, image/png, image/heic, image/heif, image/webp, image/gif, image/tiff | 25 MiB |\n" +
-	"| signature | image/png, image/jpeg | 2 MiB |\n\n" +
+	kindTable() + "\n" +
 	"SVG is refused for every kind. Larger files are refused with 413 and nothing is kept. " +
 	"The contractor holding the job may upload while it is under way; so may staff (ops, csr).\n\n" +
 	"Uploads are idempotent by content: sending the same bytes as the same kind to the same job again answers 200 with the " +
 	"artifact already kept (its first caption stays) instead of storing a copy, so a retry after a lost response is safe. " +
 	"An `Idempotency-Key` header is ignored here, because honouring it would mean holding the whole file in memory."
+
+// kindTable is a Markdown table of the artifact kinds, their types and limits.
+func kindTable() string {
+	var b strings.Builder
+	b.WriteString("| kind | types | limit |\n|---|---|---|\n")
+	for _, k := range artifact.Kinds() {
+		fmt.Fprintf(&b, "| %s | %s | %d MiB |\n", k, strings.Join(k.Types(), ", "), k.Limit()/artifact.MiB)
+	}
+	return b.String()
+}
 
 func (a *API) artifactRoutes() {
 	tags := []string{"Jobs"}

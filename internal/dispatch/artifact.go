@@ -24,10 +24,15 @@ func (s *Service) CanUpload(ctx context.Context, c Caller, jobID string) error {
 	if err != nil {
 		return err
 	}
-	if c.Staff || (st.ContractorID == c.ContractorID && st.Status.Active()) {
+	if mayUpload(c, st) {
 		return nil
 	}
 	return notFound(jobID)
+}
+
+// mayUpload: staff, or the contractor holding the job while it is under way.
+func mayUpload(c Caller, st *stored) bool {
+	return c.Staff || (st.ContractorID == c.ContractorID && st.Status.Active())
 }
 
 // AddArtifact records a file stored for a job. It is idempotent by content:
@@ -48,7 +53,7 @@ func (s *Service) AddArtifact(ctx context.Context, c Caller, jobID string, a Art
 		if err != nil {
 			return err
 		}
-		if !c.Staff && (st.ContractorID != c.ContractorID || !st.Status.Active()) {
+		if !mayUpload(c, st) {
 			return notFound(jobID)
 		}
 		same, err := scanArtifact(tx.QueryRowContext(ctx, `SELECT `+artifactColumns+` FROM job_artifacts

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"time"
@@ -80,19 +81,11 @@ func (s *Service) giveTx(ctx context.Context, tx *db.Tx, c Caller, st *stored, c
 func declineBidsTx(ctx context.Context, tx *db.Tx, j *Job, note string) ([]change, error) {
 	rows, err := tx.QueryContext(ctx, `UPDATE bids SET status = 'declined', version = version + 1, updated_at = $1
 		WHERE job_id = $2 AND status = 'active' RETURNING id, contractor_id`, db.T(tx.Now), j.ID)
-	if err != nil {
-		return nil, db.Translate(err)
-	}
-	defer rows.Close()
-	var changes []change
-	for rows.Next() {
+	return db.Collect(rows, err, func(r *sql.Rows) (change, error) {
 		var id, who string
-		if err := rows.Scan(&id, &who); err != nil {
-			return nil, db.Translate(err)
-		}
-		changes = append(changes, change{"Bid.Declined", map[string]any{"bid_id": id, "contractor_id": who, "message": note}})
-	}
-	return changes, db.Translate(rows.Err())
+		err := r.Scan(&id, &who)
+		return change{"Bid.Declined", map[string]any{"bid_id": id, "contractor_id": who, "message": note}}, err
+	})
 }
 
 // Assign gives a job straight to a named active contractor (direct mode,

@@ -8,7 +8,6 @@ import (
 
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/fault"
-	"github.com/google/uuid"
 )
 
 // Bid statuses.
@@ -95,7 +94,7 @@ func (s *Service) PlaceBid(ctx context.Context, c Caller, jobID string, in BidIn
 		if err := s.available(ctx, tx, c.ContractorID, st.Window.Start); err != nil {
 			return err
 		}
-		b := &Bid{ID: uuid.Must(uuid.NewV7()).String(), JobID: jobID, ContractorID: c.ContractorID, Status: BidActive,
+		b := &Bid{ID: newID(), JobID: jobID, ContractorID: c.ContractorID, Status: BidActive,
 			PriceCents: in.PriceCents, Currency: st.Currency, ETA: in.ETA.UTC(), Notes: in.Notes, Version: 1, CreatedAt: tx.Now, UpdatedAt: tx.Now}
 		_, err = tx.ExecContext(ctx, `INSERT INTO bids (`+bidColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			b.ID, b.JobID, b.ContractorID, b.Status, b.PriceCents, b.Currency, db.T(b.ETA), b.Notes, b.Version, db.T(tx.Now), db.T(tx.Now))

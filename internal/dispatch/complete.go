@@ -3,7 +3,6 @@ package dispatch
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 
@@ -24,9 +23,6 @@ type CompleteInput struct {
 	SignatureID    string    `json:"signature_artifact_id,omitempty" doc:"A signature artifact uploaded to this job"`
 }
 
-// errSame marks a repeated completion with the same content.
-var errSame = errors.New("dispatch: same completion")
-
 // Complete records the outcome of a job. It is idempotent: the same report
 // again answers with the job as the first left it; a different report on a
 // completed job is a conflict. The contractor's reliability counts the job
@@ -43,13 +39,13 @@ func (s *Service) Complete(ctx context.Context, c Caller, id string, in Complete
 	}
 	raw, _ := json.Marshal(in)
 	key := string(raw)
-	j, err := s.act(ctx, c, id, func(tx *db.Tx, st *stored) ([]change, error) {
+	return s.actOnce(ctx, c, id, func(tx *db.Tx, st *stored) ([]change, error) {
 		if err := holder(c, st); err != nil {
 			return nil, err
 		}
 		if st.Status == Completed {
 			if st.completionKey == key {
-				return nil, errSame
+				return nil, errRepeat
 			}
 			return nil, fault.Errorf(fault.Conflict, "job %s was completed with a different report", st.Number)
 		}
@@ -65,10 +61,6 @@ func (s *Service) Complete(ctx context.Context, c Caller, id string, in Complete
 		return s.completeTx(ctx, tx, c, st, JobCompletion{ResultCode: in.ResultCode, Notes: in.Notes, PartsUsed: nonNilParts(in.PartsUsed),
 			PartsUnused: nonNilParts(in.PartsUnused), ReturnTracking: in.ReturnTracking, UnitCondition: in.UnitCondition, SignatureID: in.SignatureID})
 	})
-	if errors.Is(err, errSame) {
-		return s.Get(ctx, c, id)
-	}
-	return j, err
 }
 
 func nonNilParts(p []PartUse) []PartUse {

@@ -68,13 +68,10 @@ func (s *Service) AddPlatform(p Platform) {
 	s.platforms[p.Name()] = p
 }
 
-// platform returns the platform named n, or nil.
-func (s *Service) platform(n string) Platform {
+// Platform returns the field platform named n, or nil when this
+// installation has none by that name.
+func (s *Service) Platform(n string) Platform {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.platforms[n]
 }
-
-// Platform returns the field platform named n, or nil when this
-// installation has none by that name.
-func (s *Service) Platform(n string) Platform { return s.platform(n) }

@@ -7,7 +7,6 @@ import (
 	"github.com/fieldhub/fieldhub/internal/db"
 	"github.com/fieldhub/fieldhub/internal/fault"
 	"github.com/fieldhub/fieldhub/internal/workorder"
-	"github.com/google/uuid"
 )
 
 // holder refuses anyone but the contractor holding the job. A contractor
@@ -147,7 +146,7 @@ func (s *Service) ScanSerial(ctx context.Context, c Caller, id, serial, kind, si
 				return nil, err
 			}
 		}
-		sc := &SerialScan{ID: uuid.Must(uuid.NewV7()).String(), JobID: st.ID, Serial: serial, Kind: kind, At: tx.Now,
+		sc := &SerialScan{ID: newID(), JobID: st.ID, Serial: serial, Kind: kind, At: tx.Now,
 			By: actorName(c), SignatureArtifactID: signatureID}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO job_serial_scans (id, job_id, serial, kind, at, by_actor, signature_artifact_id)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, sc.ID, sc.JobID, sc.Serial, sc.Kind, db.T(sc.At), sc.By, nullable(signatureID)); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -83,6 +84,21 @@ func (s *Service) act(ctx context.Context, c Caller, id string, fn func(tx *db.T
 		return err
 	})
 	return out, err
+}
+
+// errRepeat is what an idempotent action's fn returns when the job already
+// carries the same request: actOnce then answers with the job as it is.
+var errRepeat = errors.New("dispatch: the same request again")
+
+// actOnce is act for idempotent actions (completing, rating): a repeat of
+// the same request changes nothing and answers with the job as the first
+// left it.
+func (s *Service) actOnce(ctx context.Context, c Caller, id string, fn func(tx *db.Tx, st *stored) ([]change, error)) (*Job, error) {
+	j, err := s.act(ctx, c, id, fn)
+	if errors.Is(err, errRepeat) {
+		return s.Get(ctx, c, id)
+	}
+	return j, err
 }
 
 func (s *Service) actTx(ctx context.Context, tx *db.Tx, c Caller, id string, fn func(tx *db.Tx, st *stored) ([]change, error)) (*stored, error) {
@@ -203,22 +219,25 @@ func (s *Service) newJob(ctx context.Context, tx *db.Tx, w *workorder.WorkOrder,
 	for _, dv := range w.Devices {
 		j.Devices = append(j.Devices, JobDevice{Model: dv.Model, Serial: dv.Serial})
 	}
-	applyDraft(j, d)
-	if j.RadiusMiles == 0 {
-		r, err := s.ruleTx(ctx, tx, j.providerID, j.ServiceType)
-		if err != nil {
-			return nil, err
-		}
-		j.RadiusMiles = r.RadiusMiles
+	if err := s.applyDraftTx(ctx, tx, j, d); err != nil {
+		return nil, err
 	}
 	return &stored{Job: j}, nil
 }
 
-func applyDraft(j *Job, d JobInput) {
+// applyDraftTx gives j the draft's details; a radius left out comes from
+// the dispatch rule for the job's provider and service type.
+func (s *Service) applyDraftTx(ctx context.Context, tx *db.Tx, j *Job, d JobInput) error {
 	j.Kind, j.Mode, j.Window, j.Trade, j.Pool, j.Instructions = d.Kind, d.Mode, d.Window, d.Trade, d.Pool, d.Instructions
 	j.Skills, j.Certifications = nonNil(d.Skills), nonNil(d.Certifications)
 	j.Checklist, j.BudgetCents, j.Currency, j.RadiusMiles = newChecklist(d.Checklist), d.BudgetCents, d.Currency, d.RadiusMiles
 	j.BidDeadline = d.BidDeadline
+	if j.RadiusMiles != 0 {
+		return nil
+	}
+	r, err := s.ruleTx(ctx, tx, j.providerID, j.ServiceType)
+	j.RadiusMiles = r.RadiusMiles
+	return err
 }
 
 // Update replaces a draft job's details. ifVersion, when set, must match.
@@ -234,15 +253,7 @@ func (s *Service) Update(ctx context.Context, c Caller, id string, d JobInput, i
 		if st.Status != Draft {
 			return nil, fault.Errorf(fault.Conflict, "only a draft job can be changed; this one is %s", st.Status)
 		}
-		applyDraft(st.Job, d)
-		if st.RadiusMiles == 0 {
-			r, err := s.ruleTx(ctx, tx, st.providerID, st.ServiceType)
-			if err != nil {
-				return nil, err
-			}
-			st.RadiusMiles = r.RadiusMiles
-		}
-		return []change{{"Job.Updated", nil}}, nil
+		return []change{{"Job.Updated", nil}}, s.applyDraftTx(ctx, tx, st.Job, d)
 	})
 }
 
@@ -281,12 +292,11 @@ func (s *Service) List(ctx context.Context, c Caller, f Filter) ([]*Job, string,
 		where.Add("mode = ?", f.Mode)
 	}
 	if len(f.Statuses) > 0 {
-		marks := make([]string, len(f.Statuses))
 		args := make([]any, len(f.Statuses))
 		for i, st := range f.Statuses {
-			marks[i], args[i] = "?", string(st)
+			args[i] = string(st)
 		}
-		where.Add("status IN ("+strings.Join(marks, ", ")+")", args...)
+		where.In("status", args...)
 	}
 	if after != "" {
 		where.Add("id < ?", after)

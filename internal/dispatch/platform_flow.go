@@ -42,7 +42,7 @@ func (platformArgs) Kind() string { return PlatformJobKind }
 // requestPushTx routes a field-platform job by its rule and queues the push
 // in the posting transaction.
 func (s *Service) requestPushTx(ctx context.Context, tx *db.Tx, j *Job, rule Rule) ([]change, error) {
-	if rule.Platform == "" || s.platform(rule.Platform) == nil {
+	if rule.Platform == "" || s.Platform(rule.Platform) == nil {
 		return nil, fault.Errorf(fault.Conflict, "no field platform is routed for %s %s; set a dispatch rule", j.Provider, j.ServiceType)
 	}
 	j.Platform = rule.Platform
@@ -90,7 +90,7 @@ func (w *platformWorker) Work(ctx context.Context, job *river.Job[platformArgs])
 
 func (w *platformWorker) work(ctx context.Context, a platformArgs) error {
 	s := w.s
-	p := s.platform(a.Platform)
+	p := s.Platform(a.Platform)
 	if p == nil {
 		return fmt.Errorf("no platform %q in this instance", a.Platform)
 	}
@@ -242,8 +242,10 @@ func (s *Service) platformTx(ctx context.Context, tx *db.Tx, c Caller, st *store
 	case OnSite:
 		at := updateTime(tx, u) // on-time reliability is judged by when the technician arrived, not when we heard
 		st.Times.OnSiteAt = &at
-		_, _, err := s.workOrders.AdvanceTx(ctx, tx, workorder.Caller{Actor: c.Actor}, st.WorkOrderID, workorder.InProgress, "", nil)
-		return append(changes, change{"Job.OnSite", nil}), errorsJoin(err, move(st.Job, to, ""))
+		if _, _, err := s.workOrders.AdvanceTx(ctx, tx, woCaller(c), st.WorkOrderID, workorder.InProgress, "", nil); err != nil {
+			return nil, err
+		}
+		return append(changes, change{"Job.OnSite", nil}), move(st.Job, to, "")
 	case Completed:
 		code := u.ResultCode
 		if code == "" {
@@ -279,11 +281,4 @@ func updateTime(tx *db.Tx, u PlatformUpdate) time.Time {
 		return tx.Now
 	}
 	return u.At.UTC()
-}
-
-func errorsJoin(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }

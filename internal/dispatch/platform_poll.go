@@ -8,7 +8,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/fieldhub/fieldhub/internal/db"
@@ -117,19 +116,18 @@ func (s *Service) pollRefs(ctx context.Context, batch int) ([]pollRef, error) {
 	if len(names) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, len(names)+1)
-	marks := make([]string, len(names))
+	args := make([]any, len(names))
 	for i, name := range names {
-		args = append(args, name)
-		marks[i] = "$" + strconv.Itoa(i+1)
+		args[i] = name
 	}
-	args = append(args, batch)
 	// platform <> '' repeats what the IN implies, so that both engines use
 	// the partial index jobs_poll.
-	rows, err := s.store.Read.QueryContext(ctx, `SELECT id, platform, external_id FROM jobs
-		WHERE platform <> '' AND external_id <> '' AND status IN ('posted', 'awarded', 'scheduled', 'en_route', 'on_site')
-		AND platform IN (`+strings.Join(marks, ", ")+`)
-		ORDER BY polled_at NULLS FIRST, id LIMIT $`+strconv.Itoa(len(args)), args...)
+	var w db.Where
+	w.Add("platform <> '' AND external_id <> '' AND status IN ('posted', 'awarded', 'scheduled', 'en_route', 'on_site')")
+	w.In("platform", args...)
+	w.Args = append(w.Args, batch)
+	rows, err := s.store.Read.QueryContext(ctx, `SELECT id, platform, external_id FROM jobs`+w.SQL()+`
+		ORDER BY polled_at NULLS FIRST, id LIMIT $`+strconv.Itoa(len(w.Args)), w.Args...)
 	return db.Collect(rows, err, func(r *sql.Rows) (pollRef, error) {
 		var x pollRef
 		return x, r.Scan(&x.id, &x.platform, &x.ext)
@@ -147,7 +145,7 @@ func (s *Service) platformNames() []string {
 // budget) and applies it within ctx, so that an answer that came in time
 // is not lost to the budget.
 func (s *Service) pollOne(ctx, pctx context.Context, x pollRef) error {
-	u, err := s.platform(x.platform).Poll(pctx, x.ext)
+	u, err := s.Platform(x.platform).Poll(pctx, x.ext)
 	if err != nil && pctx.Err() != nil {
 		return errPollCut
 	}

@@ -2,7 +2,6 @@ package dispatch
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/fieldhub/fieldhub/internal/contractor"
@@ -19,9 +18,6 @@ type JobRating struct {
 	By      string    `json:"by,omitempty"`
 }
 
-// errSameRating marks a repeated rating with the same content.
-var errSameRating = errors.New("dispatch: same rating")
-
 // Rate records the customer's rating of a completed job once and adds it to
 // the contractor's average. The same rating again answers with the job as
 // it is; a different one is a conflict, so a survey replayed or clicked
@@ -33,10 +29,10 @@ func (s *Service) Rate(ctx context.Context, c Caller, jobID string, stars int, c
 	if stars < 1 || stars > 5 {
 		return nil, fieldErr("stars", "must be 1 to 5")
 	}
-	j, err := s.act(ctx, c, jobID, func(tx *db.Tx, st *stored) ([]change, error) {
+	return s.actOnce(ctx, c, jobID, func(tx *db.Tx, st *stored) ([]change, error) {
 		if st.Rating != nil {
 			if st.Rating.Stars == stars && st.Rating.Comment == comment {
-				return nil, errSameRating
+				return nil, errRepeat
 			}
 			return nil, fault.Errorf(fault.Conflict, "job %s was rated %d already", st.Number, st.Rating.Stars)
 		}
@@ -49,8 +45,4 @@ func (s *Service) Rate(ctx context.Context, c Caller, jobID string, stars int, c
 		st.Rating = &JobRating{Stars: stars, Comment: comment, At: tx.Now, By: c.Actor.Name}
 		return []change{{"Job.Rated", map[string]any{"stars": stars}}}, nil
 	})
-	if errors.Is(err, errSameRating) {
-		return s.Get(ctx, c, jobID)
-	}
-	return j, err
 }

@@ -69,7 +69,11 @@ func (s *Service) releaseTx(ctx context.Context, tx *db.Tx, c Caller, st *stored
 		return []change{{typ, map[string]any{"contractor_id": who, "reason": reason, "alert": "ops",
 			"next": "assign another contractor"}}}, nil
 	}
-	changes, err := s.repostTx(ctx, tx, st)
+	rule, err := s.ruleTx(ctx, tx, st.providerID, st.ServiceType)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := s.repostTx(ctx, tx, st, rule)
 	return append([]change{{typ, map[string]any{"contractor_id": who, "reason": reason}}}, changes...), err
 }
 
@@ -104,13 +108,9 @@ func (s *Service) unassignTx(ctx context.Context, tx *db.Tx, c Caller, st *store
 	return move(st.Job, Posted, "post again")
 }
 
-// repostTx reopens bidding on a posted job: a new deadline and offers to
-// whoever is newly eligible.
-func (s *Service) repostTx(ctx context.Context, tx *db.Tx, st *stored) ([]change, error) {
-	rule, err := s.ruleTx(ctx, tx, st.providerID, st.ServiceType)
-	if err != nil {
-		return nil, err
-	}
+// repostTx reopens bidding on a posted job: a new deadline by its rule and
+// offers to whoever is newly eligible.
+func (s *Service) repostTx(ctx context.Context, tx *db.Tx, st *stored, rule Rule) ([]change, error) {
 	d := tx.Now.Add(rule.NoBidWait())
 	st.BidDeadline = &d
 	told, err := s.offerTx(ctx, tx, st.Job)
@@ -218,7 +218,7 @@ func (s *Service) noBidTx(ctx context.Context, tx *db.Tx, c Caller, st *stored) 
 			more, err := s.repushTx(ctx, tx, st.Job)
 			return append([]change{alert, widened}, more...), err
 		}
-		more, err := s.repostTx(ctx, tx, st)
+		more, err := s.repostTx(ctx, tx, st, rule)
 		if err != nil {
 			return nil, err
 		}

@@ -83,7 +83,7 @@ func (s *Service) SetRule(ctx context.Context, a event.Actor, providerID, servic
 	f.Check(r.NoBidMinutes >= 0 && r.NoBidMinutes <= 10080, "no_bid_minutes", "must be between 0 and 10080")
 	f.Check(r.RadiusMiles >= 0 && r.RadiusStepMiles >= 0 && r.MaxRadiusMiles >= 0, "radius_miles", "must not be negative")
 	f.Check(r.MaxRadiusMiles >= r.RadiusMiles, "max_radius_miles", "must be at least radius_miles (default 25)")
-	f.Check(r.Platform == "" || s.platform(r.Platform) != nil, "platform", "no such field platform in this installation")
+	f.Check(r.Platform == "" || s.Platform(r.Platform) != nil, "platform", "no such field platform in this installation")
 	f.Check(serviceType != "", "service_type", "is required")
 	if err := f.Err(); err != nil {
 		return r, err
