@@ -59,19 +59,9 @@ type ticketListInput struct {
 func (in *ticketListInput) filter() (depot.Filter, error) {
 	f := depot.Filter{Stage: in.Stage, Template: in.Template, ServiceType: in.ServiceType, WorkOrderID: in.WorkOrderID,
 		Serial: strings.ToUpper(strings.TrimSpace(in.Serial)), Cursor: in.Cursor, Limit: in.Limit}
-	var bad fault.Fields
-	for _, s := range in.Status {
-		for _, part := range strings.Split(s, ",") {
-			st := depot.Status(strings.TrimSpace(part))
-			switch st {
-			case depot.Open, depot.OnHold, depot.Ready, depot.Released:
-				f.Statuses = append(f.Statuses, st)
-			default:
-				bad.Add("query.status", "unknown status "+string(st))
-			}
-		}
-	}
-	return f, bad.Err()
+	var err error
+	f.Statuses, err = statusQuery(in.Status, depot.Status.Valid)
+	return f, err
 }
 
 func (a *API) depotRoutes() {

@@ -70,7 +70,7 @@ type devListInput struct {
 
 func (in *devListInput) filter() (device.Filter, error) {
 	f := device.Filter{Serial: in.Serial, Model: in.Model, Owner: in.Owner, Region: in.Region, Cursor: in.Cursor, Limit: in.Limit}
-	statuses, err := parseStatuses(in.Status)
+	statuses, err := statusQuery(in.Status, device.Status.Valid)
 	f.Statuses = statuses
 	if in.Loaner != "" {
 		v := in.Loaner == "true"
@@ -79,15 +79,17 @@ func (in *devListInput) filter() (device.Filter, error) {
 	return f, err
 }
 
-func parseStatuses(in []string) ([]device.Status, error) {
+// statusQuery reads a ?status= list, repeated or comma-separated, of the
+// statuses valid accepts; any other is a 422 naming it.
+func statusQuery[S ~string](in []string, valid func(S) bool) ([]S, error) {
 	var (
-		out []device.Status
+		out []S
 		bad fault.Fields
 	)
 	for _, s := range in {
 		for part := range strings.SplitSeq(s, ",") {
-			st := device.Status(strings.TrimSpace(part))
-			if !st.Valid() {
+			st := S(strings.TrimSpace(part))
+			if !valid(st) {
 				bad.Add("query.status", "unknown status "+string(st))
 				continue
 			}

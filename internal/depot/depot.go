@@ -57,6 +57,9 @@ const (
 // Closed reports whether no more stage work can happen on a ticket in s.
 func (s Status) Closed() bool { return s == Ready || s == Released }
 
+// Valid reports whether s is one of the ticket statuses.
+func (s Status) Valid() bool { return s == Open || s == OnHold || s.Closed() }
+
 // Ticket is the depot's record of one device under one work order.
 type Ticket struct {
 	ID              string          `json:"id"`

@@ -3,7 +3,7 @@ package depot
 import (
 	"context"
 	"database/sql"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/fieldhub/fieldhub/internal/db"
@@ -39,7 +39,7 @@ func (f Filter) where() *db.Where {
 		for i, st := range f.Statuses {
 			args[i] = string(st)
 		}
-		w.Add("status IN ("+placeholders(len(args))+")", args...)
+		w.In("status", args...)
 	}
 	for _, c := range []struct{ col, v string }{{"stage", f.Stage}, {"template", f.Template}, {"service_type", f.ServiceType},
 		{"work_order_id", f.WorkOrderID}, {"serial", f.Serial}} {
@@ -49,9 +49,6 @@ func (f Filter) where() *db.Where {
 	}
 	return &w
 }
-
-// placeholders is n ? marks for an IN list.
-func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 // List returns tickets newest first, a page at a time.
 func (s *Service) List(ctx context.Context, f Filter) ([]*Ticket, string, error) {
@@ -68,7 +65,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Ticket, string, error)
 		w.Add("id < ?", after.ID)
 	}
 	w.Args = append(w.Args, limit+1)
-	rows, err := s.store.Read.QueryContext(ctx, `SELECT `+columns+` FROM depot_tickets`+w.SQL()+` ORDER BY id DESC LIMIT $`+itoa(len(w.Args)), w.Args...)
+	rows, err := s.store.Read.QueryContext(ctx, `SELECT `+columns+` FROM depot_tickets`+w.SQL()+` ORDER BY id DESC LIMIT $`+strconv.Itoa(len(w.Args)), w.Args...)
 	list, err := db.Collect(rows, err, func(r *sql.Rows) (*Ticket, error) { return scan(r) })
 	if err != nil {
 		return nil, "", err
@@ -132,7 +129,7 @@ func (s *Service) Board(ctx context.Context, f Filter) (*Board, error) {
 	w := f.where()
 	w.Args = append(w.Args, BoardLimit+1)
 	rows, err := s.store.Read.QueryContext(ctx, `SELECT `+columns+` FROM depot_tickets`+w.SQL()+
-		` ORDER BY stage_since, id LIMIT $`+itoa(len(w.Args)), w.Args...)
+		` ORDER BY stage_since, id LIMIT $`+strconv.Itoa(len(w.Args)), w.Args...)
 	list, err := db.Collect(rows, err, func(r *sql.Rows) (*Ticket, error) { return scan(r) })
 	if err != nil {
 		return nil, err

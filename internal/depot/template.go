@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/fieldhub/fieldhub/internal/db"
@@ -69,7 +70,7 @@ func (t StageTemplate) Validate() error {
 	f.Check(len(t.Stages) >= 2 && len(t.Stages) <= 20, "stages", "must list 2 to 20 stages")
 	seen := map[string]bool{}
 	for i, s := range t.Stages {
-		field := "stages[" + itoa(i) + "]"
+		field := "stages[" + strconv.Itoa(i) + "]"
 		f.Check(stageName.MatchString(s), field, "must be lowercase letters, digits and _, at most 30")
 		f.Check(!seen[s], field, "appears twice")
 		seen[s] = true
@@ -85,8 +86,6 @@ func (t StageTemplate) Validate() error {
 	}
 	return f.Err()
 }
-
-func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
 
 // SetTemplate sets the template tickets of a service type get from now on;
 // tickets already open keep theirs.

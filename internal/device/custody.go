@@ -80,8 +80,7 @@ func (s *Service) custodyTx(ctx context.Context, tx *db.Tx, e event.Event, p sca
 	case target == AssignedLoaner && d.Loan == nil:
 		entry.Detail["status_unchanged"] = "the loaner has no loan; assign it first"
 	case d.Status == target || d.Status.CanMove(target):
-		_, err := s.MoveTx(ctx, tx, e.Actor, d.ID, target, entry)
-		return err
+		return s.moveTx(ctx, tx, e.Actor, d, target, entry) // d is locked already: FindSerialTx read it for update
 	default:
 		entry.Detail["status_unchanged"] = fmt.Sprintf("a device that is %s cannot become %s", d.Status, target)
 		s.log.Warn("device custody: status not moved", "device", d.ID, "from", d.Status, "to", target, "event", e.ID)

@@ -87,7 +87,7 @@ func addHistory(ctx context.Context, tx *db.Tx, by event.Actor, deviceID string,
 		(device_id, at, type, summary, actor_kind, actor_id, actor_name, work_order_id, ref, detail, event_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (device_id, event_id) DO NOTHING`,
-		deviceID, db.T(tx.Now), e.Type, e.Summary, actorKind(by), by.ID, by.Name, nullable(e.WorkOrderID), e.Ref,
+		deviceID, db.T(tx.Now), e.Type, e.Summary, actorOr(by).Kind, by.ID, by.Name, nullable(e.WorkOrderID), e.Ref,
 		string(raw), nullable(e.EventID))
 	if err != nil {
 		return false, db.Translate(err)
@@ -101,13 +101,6 @@ func seen(ctx context.Context, q db.Querier, deviceID, eventID string) (bool, er
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM device_history WHERE device_id = $1 AND event_id = $2`, deviceID, eventID).Scan(&n)
 	return n > 0, db.Translate(err)
-}
-
-func actorKind(a event.Actor) string {
-	if a.Kind == "" {
-		return event.ActorSystem
-	}
-	return a.Kind
 }
 
 func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

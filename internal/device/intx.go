@@ -119,22 +119,28 @@ func (s *Service) RegisterTx(ctx context.Context, tx *db.Tx, by event.Actor, r R
 	if err := r.validate(""); err != nil {
 		return nil, false, err
 	}
+	d, created, err = s.findOrCreateTx(ctx, tx, by, r, e)
+	if err != nil || created || e.Type == "" {
+		return d, created, err
+	}
+	_, err = addHistory(ctx, tx, by, d.ID, e)
+	return d, false, err
+}
+
+// findOrCreateTx returns the device with r's serial, or creates it (with e
+// on its history) when there is none; created says which. r is validated.
+func (s *Service) findOrCreateTx(ctx context.Context, tx *db.Tx, by event.Actor, r Registration, e Entry) (*Device, bool, error) {
+	d, err := s.BySerialTx(ctx, tx, r.Manufacturer, r.Model, r.Serial)
+	if !fault.Is(err, fault.NotFound) {
+		return d, false, err
+	}
+	d, err = s.createTx(ctx, tx, by, r, e)
+	if !errors.Is(err, errTaken) {
+		return d, err == nil, err
+	}
+	// A concurrent registration of the serial committed first: it is the
+	// device, as if it had been there when we looked.
 	d, err = s.BySerialTx(ctx, tx, r.Manufacturer, r.Model, r.Serial)
-	if fault.Is(err, fault.NotFound) {
-		d, err = s.createTx(ctx, tx, by, r, e)
-		if !errors.Is(err, errTaken) {
-			return d, err == nil, err
-		}
-		// A concurrent registration of the serial committed first: it is
-		// the device, as if it had been there when we looked.
-		d, err = s.BySerialTx(ctx, tx, r.Manufacturer, r.Model, r.Serial)
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	if e.Type != "" {
-		_, err = addHistory(ctx, tx, by, d.ID, e)
-	}
 	return d, false, err
 }
 
@@ -313,9 +319,6 @@ func (s *Service) record(ctx context.Context, tx *db.Tx, by event.Actor, d *Devi
 	if err != nil {
 		return event.Event{}, err
 	}
-	if by.Kind == "" {
-		by = event.System
-	}
 	return s.events.Record(ctx, tx, event.Event{Type: typ, SubjectType: SubjectType, SubjectID: d.ID,
-		WorkOrderID: workOrderID, Actor: by, Payload: raw})
+		WorkOrderID: workOrderID, Actor: actorOr(by), Payload: raw})
 }

@@ -2,7 +2,6 @@ package device
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/fieldhub/fieldhub/internal/db"
@@ -103,16 +102,9 @@ func (lot Lot) registrations() ([]Registration, error) {
 // and location in line with the lot.
 func (s *Service) lotUnitTx(ctx context.Context, tx *db.Tx, c Caller, lot Lot, r Registration) (*Device, bool, error) {
 	e := Entry{Type: HistLot, Summary: "Registered from a trade-in lot", WorkOrderID: lot.WorkOrderID}
-	d, err := s.BySerialTx(ctx, tx, r.Manufacturer, r.Model, r.Serial)
-	if fault.Is(err, fault.NotFound) {
-		d, err = s.createTx(ctx, tx, c.Actor, r, e)
-		if !errors.Is(err, errTaken) {
-			return d, err == nil, err
-		}
-		d, err = s.BySerialTx(ctx, tx, r.Manufacturer, r.Model, r.Serial) // registered concurrently
-	}
-	if err != nil {
-		return nil, false, err
+	d, created, err := s.findOrCreateTx(ctx, tx, c.Actor, r, e)
+	if err != nil || created {
+		return d, created, err
 	}
 	owner := Owner{Kind: r.OwnerKind, Name: r.OwnerName}
 	edit := Edit{Note: "trade-in lot"}

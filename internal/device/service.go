@@ -93,7 +93,7 @@ func (s *Service) List(ctx context.Context, c Caller, f Filter) ([]*Device, stri
 		for i, st := range f.Statuses {
 			args[i] = string(st)
 		}
-		w.Add("d.status IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+")", args...)
+		w.In("d.status", args...)
 	}
 	switch o := strings.TrimSpace(f.Owner); {
 	case strings.EqualFold(o, OwnerCompany):
