@@ -30,8 +30,7 @@ func (w *Web) depotBoard(rw http.ResponseWriter, r *http.Request) {
 	}
 	b, err := w.Depot.Board(r.Context(), depot.Filter{})
 	if err != nil {
-		status, pe := w.problem(r.Context(), err)
-		w.render(rw, r, status, errorPage(p, status, pe))
+		w.renderProblem(rw, r, p, err)
 		return
 	}
 	v := boardView{P: p, B: b, At: fmtTime(b.At, time.UTC), Empty: b.Total == 0}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/depot"
 	"github.com/fieldhub/fieldhub/internal/event"
@@ -78,8 +79,7 @@ func (w *Web) ticketDetail(rw http.ResponseWriter, r *http.Request) {
 	}
 	t, err := w.Depot.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
-		status, pe := w.problem(r.Context(), err)
-		w.render(rw, r, status, errorPage(p, status, pe))
+		w.renderProblem(rw, r, p, err)
 		return
 	}
 	v := ticketView{P: p, T: t, CanWork: p.HasRole(depotWrite...)}
@@ -143,16 +143,10 @@ func (w *Web) itemsReceived(rw http.ResponseWriter, r *http.Request) {
 // under the refusal's status. When the ticket itself is the trouble (not
 // found, say), that is what is shown.
 func (w *Web) refuseTicket(rw http.ResponseWriter, r *http.Request, p *auth.Principal, id, form string, err error) {
-	ctx := r.Context()
-	status, pe := w.problem(ctx, err)
-	t, lerr := w.Depot.Get(ctx, id)
-	if lerr != nil {
-		status, pe = w.problem(ctx, lerr)
-		w.render(rw, r, status, errorPage(p, status, pe))
-		return
-	}
-	v := ticketView{P: p, T: t, CanWork: p.HasRole(depotWrite...), refusal: refusal{Err: pe, Failed: form, Posted: r.PostForm}}
-	w.render(rw, r, status, ticketPage(v))
+	w.refuse(rw, r, p, form, err, func(f refusal, _ int) (templ.Component, error) {
+		t, err := w.Depot.Get(r.Context(), id)
+		return ticketPage(ticketView{P: p, T: t, CanWork: p.HasRole(depotWrite...), refusal: f}), err
+	})
 }
 
 // ticketDone is the note for ?done= on the ticket page: what was just

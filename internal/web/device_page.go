@@ -69,8 +69,7 @@ func (w *Web) deviceDetail(rw http.ResponseWriter, r *http.Request) {
 	}
 	v, err := w.device(r.Context(), p, r.PathValue("id"))
 	if err != nil {
-		status, pe := w.problem(r.Context(), err)
-		w.render(rw, r, status, errorPage(p, status, pe))
+		w.renderProblem(rw, r, p, err)
 		return
 	}
 	w.render(rw, r, http.StatusOK, devicePage(v))

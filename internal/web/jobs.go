@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/dispatch"
 	"github.com/fieldhub/fieldhub/internal/event"
@@ -150,8 +151,7 @@ func (w *Web) jobDetail(rw http.ResponseWriter, r *http.Request) {
 	}
 	v, err := w.job(r.Context(), p, r.PathValue("id"))
 	if err != nil {
-		status, pe := w.problem(r.Context(), err)
-		w.render(rw, r, status, errorPage(p, status, pe))
+		w.renderProblem(rw, r, p, err)
 		return
 	}
 	v.Done = jobDone(r.URL.Query().Get("done"), v)
@@ -229,19 +229,17 @@ func (w *Web) jobAward(rw http.ResponseWriter, r *http.Request) {
 // the refusal's status. When the job itself is the trouble (not found,
 // say), that is what is shown.
 func (w *Web) refuseJob(rw http.ResponseWriter, r *http.Request, p *auth.Principal, id, form string, err error) {
-	ctx := r.Context()
-	status, pe := w.problem(ctx, err)
-	v, lerr := w.job(ctx, p, id)
-	if lerr != nil {
-		status, pe = w.problem(ctx, lerr)
-		w.render(rw, r, status, errorPage(p, status, pe))
-		return
-	}
-	if form == "award" && status == http.StatusConflict {
-		pe = &pageError{Message: conflictMessage(v)}
-	}
-	v.refusal = refusal{Err: pe, Failed: form, Posted: r.PostForm}
-	w.render(rw, r, status, jobPage(v))
+	w.refuse(rw, r, p, form, err, func(f refusal, status int) (templ.Component, error) {
+		v, err := w.job(r.Context(), p, id)
+		if err != nil {
+			return nil, err
+		}
+		if form == "award" && status == http.StatusConflict {
+			f.Err = &pageError{Message: conflictMessage(v)}
+		}
+		v.refusal = f
+		return jobPage(v), nil
+	})
 }
 
 // conflictMessage explains an award that lost: the job moved on while the

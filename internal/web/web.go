@@ -130,6 +130,30 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, c temp
 	}
 }
 
+// renderProblem answers a request that failed before there was a page to
+// show (the record not found, say) with the error page, under the status
+// the failure calls for.
+func (w *Web) renderProblem(rw http.ResponseWriter, r *http.Request, p *auth.Principal, err error) {
+	status, pe := w.problem(r.Context(), err)
+	w.render(rw, r, status, errorPage(p, status, pe))
+}
+
+// refuse answers a refused form of a record's page with the page again,
+// the record as it now stands: page reloads it and shows the refusal (the
+// reason, and that form as it was filled in), which is answered under the
+// refusal's status. When the record itself is the trouble (not found,
+// say), that is what is shown.
+func (w *Web) refuse(rw http.ResponseWriter, r *http.Request, p *auth.Principal, form string, err error,
+	page func(f refusal, status int) (templ.Component, error)) {
+	status, pe := w.problem(r.Context(), err)
+	c, lerr := page(refusal{Err: pe, Failed: form, Posted: r.PostForm}, status)
+	if lerr != nil {
+		w.renderProblem(rw, r, p, lerr)
+		return
+	}
+	w.render(rw, r, status, c)
+}
+
 func (w *Web) loginForm(rw http.ResponseWriter, r *http.Request) {
 	if w.principal(r) != nil {
 		http.Redirect(rw, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)

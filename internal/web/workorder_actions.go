@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/fieldhub/fieldhub/internal/auth"
 	"github.com/fieldhub/fieldhub/internal/fault"
 	wo "github.com/fieldhub/fieldhub/internal/workorder"
@@ -216,15 +217,9 @@ func (w *Web) workOrderAction(rw http.ResponseWriter, r *http.Request) {
 // or adding a job) with the page again: the reason, and that form unfolded
 // as it was filled in, under the refusal's status.
 func (w *Web) refuseDetail(rw http.ResponseWriter, r *http.Request, p *auth.Principal, id, form string, err error) {
-	ctx := r.Context()
-	status, pe := w.problem(ctx, err)
-	v, lerr := w.detail(ctx, p, id)
-	if lerr != nil {
-		// The work order itself is the trouble (not found, say): show that.
-		status, pe = w.problem(ctx, lerr)
-		w.render(rw, r, status, errorPage(p, status, pe))
-		return
-	}
-	v.refusal = refusal{Err: pe, Failed: form, Posted: r.PostForm}
-	w.render(rw, r, status, woDetailPage(v))
+	w.refuse(rw, r, p, form, err, func(f refusal, _ int) (templ.Component, error) {
+		v, err := w.detail(r.Context(), p, id)
+		v.refusal = f
+		return woDetailPage(v), err
+	})
 }

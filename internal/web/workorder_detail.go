@@ -72,8 +72,7 @@ func (w *Web) workOrderDetail(rw http.ResponseWriter, r *http.Request) {
 	}
 	v, err := w.detail(r.Context(), p, r.PathValue("id"))
 	if err != nil {
-		status, pe := w.problem(r.Context(), err)
-		w.render(rw, r, status, errorPage(p, status, pe))
+		w.renderProblem(rw, r, p, err)
 		return
 	}
 	if a, ok := actionNamed(r.URL.Query().Get("done")); ok {
